@@ -1,0 +1,160 @@
+/* pssim.h: the control API. Tests, examples and harnesses drive simulated machines through it. */
+#ifndef PSSIM_PSSIM_H
+#define PSSIM_PSSIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wdk/ntddk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__ELF__)
+#define PSSIM_API __attribute__((visibility("default")))
+#else
+#define PSSIM_API
+#endif
+
+#define PSSIM_VERSION_MAJOR 0
+#define PSSIM_VERSION_MINOR 1
+#define PSSIM_VERSION_PATCH 0
+/* "MAJOR.MINOR.PATCH" of the library linked in, which may differ from the header's. */
+PSSIM_API const char *pssim_version(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Machine
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct pssim_machine pssim_machine; /* opaque */
+
+#define PSSIM_BACKEND_FIBERS 0
+#define PSSIM_BACKEND_THREADS 1
+
+#define PSSIM_CID_REUSE_FIFO 0      /* Windows-like: the oldest freed ID comes back last (CID-4) */
+#define PSSIM_CID_REUSE_IMMEDIATE 1 /* the lowest free ID at once: exposes stale-ID bugs */
+
+#define PSSIM_DUPLICATE_ALLOW 0  /* PROC-REG-7: what Windows 10/11 do (two slots, two calls) */
+#define PSSIM_DUPLICATE_REJECT 1 /* PROC-REG-7: what the DDI pages say (STATUS_INVALID_PARAMETER) */
+
+typedef struct pssim_config {
+    uint32_t cpu_count;           /* simulated processors, 1..64; default 1 */
+    uint64_t seed;                /* every random choice derives from it; default 0 */
+    uint64_t quantum_ns;          /* one time slice; default 31250000 (SCHED-7) */
+    uint64_t timer_resolution_ns; /* 0: exact timers; N: rounded up to a multiple of N */
+    int backend;                  /* PSSIM_BACKEND_FIBERS (default) or PSSIM_BACKEND_THREADS */
+    int cid_reuse;                /* PSSIM_CID_REUSE_FIFO (default) or PSSIM_CID_REUSE_IMMEDIATE */
+    int duplicate_notify;         /* PSSIM_DUPLICATE_ALLOW (default) or PSSIM_DUPLICATE_REJECT */
+    /* Additions beyond the fixed contract: */
+    bool orphan_exit;      /* PROC-NOTIFY-12: deliver process-exit notifications for a process
+                              that never had a thread (default false: WRK/current behaviour) */
+    uint64_t event_cost_ns; /* virtual time one Ps event (create, exit, image map) costs;
+                               default 1000 */
+    int64_t boot_system_time; /* KeQuerySystemTime at virtual time 0, in 100 ns units since
+                                 1601-01-01; default 2026-01-01T00:00:00Z */
+    bool debug_print_stderr; /* also echo DbgPrint output to stderr; default false */
+} pssim_config;
+
+PSSIM_API void pssim_config_init(pssim_config *cfg);
+PSSIM_API NTSTATUS pssim_machine_create(const pssim_config *cfg /* NULL = defaults */,
+                                        pssim_machine **out);
+PSSIM_API void pssim_machine_destroy(pssim_machine *m); /* NULL is a no-op */
+/* "STATUS_ACCESS_DENIED"; for a value with no name "NTSTATUS 0x%08X" (never NULL). */
+PSSIM_API const char *pssim_status_name(NTSTATUS s);
+
+/* Well-known objects of every machine. */
+#define PSSIM_IDLE_PID ((HANDLE)(ULONG_PTR)0)
+#define PSSIM_SYSTEM_PID ((HANDLE)(ULONG_PTR)4)
+PSSIM_API HANDLE pssim_host_pid(pssim_machine *m);   /* the host process ("pssim-host.exe") */
+PSSIM_API HANDLE pssim_host_tid(pssim_machine *m);   /* the adopted caller thread */
+
+/* ---------------------------------------------------------------------------------------------
+ * Drivers
+ * ------------------------------------------------------------------------------------------- */
+
+#define PSSIM_DRIVER_FORCE_INTEGRITY 0x1 /* image linked with /INTEGRITYCHECK */
+
+PSSIM_API NTSTATUS pssim_driver_load(pssim_machine *m, PDRIVER_INITIALIZE entry,
+                                     const char *name /* "mydrv" */, uint32_t flags,
+                                     PDRIVER_OBJECT *out /* may be NULL */);
+PSSIM_API NTSTATUS pssim_driver_unload(pssim_machine *m, PDRIVER_OBJECT driver);
+
+/* ---------------------------------------------------------------------------------------------
+ * Processes, threads, images
+ * ------------------------------------------------------------------------------------------- */
+
+typedef enum { PSSIM_SUBSYSTEM_WIN32 = 0, PSSIM_SUBSYSTEM_WSL = 1 } pssim_subsystem;
+
+#define PSSIM_PROCESS_NO_INITIAL_THREAD 0x1 /* create the process without a thread */
+#define PSSIM_PROCESS_VALID_FLAGS 0x1
+
+typedef struct pssim_process_params {
+    const char *image_path;   /* UTF-8 NT path or, for WSL, a Linux path; required */
+    const char *command_line; /* UTF-8; NULL = none (CommandLine is NULL in CreateInfo). For WSL
+                                 the arguments are separated by NUL: pass them with
+                                 command_line_length */
+    HANDLE parent_pid;        /* NULL = the calling thread's process */
+    pssim_subsystem subsystem; /* default WIN32 */
+    uint32_t flags;           /* PSSIM_PROCESS_* */
+    /* Additions beyond the fixed contract: */
+    size_t command_line_length; /* bytes of command_line; 0 = strlen(command_line). Lets a WSL
+                                   command line carry NUL separators (PROC-NOTIFY-15) */
+    uint64_t image_base;        /* where the EXE is mapped; 0 = 0x00007FF600000000 */
+    uint64_t image_size;        /* SizeOfImage of the EXE; 0 = 0x10000 */
+    bool file_open_name_unavailable; /* FileOpenNameAvailable = 0 in CreateInfo */
+} pssim_process_params;
+
+PSSIM_API void pssim_process_params_init(pssim_process_params *p);
+PSSIM_API NTSTATUS pssim_process_create(pssim_machine *m, const pssim_process_params *p,
+                                        HANDLE *pid /* may be NULL */,
+                                        HANDLE *initial_tid /* may be NULL */);
+PSSIM_API NTSTATUS pssim_process_terminate(pssim_machine *m, HANDLE pid, NTSTATUS exit_status);
+PSSIM_API NTSTATUS pssim_thread_create(pssim_machine *m, HANDLE pid, HANDLE *tid /* may be NULL */);
+PSSIM_API NTSTATUS pssim_thread_exit(pssim_machine *m, HANDLE tid, NTSTATUS exit_status);
+PSSIM_API NTSTATUS pssim_image_load(pssim_machine *m, HANDLE pid /* 0 = kernel image */,
+                                    const char *image_path, uint64_t base, uint64_t size);
+
+/* ---------------------------------------------------------------------------------------------
+ * Bug checks
+ * ------------------------------------------------------------------------------------------- */
+
+#define PSSIM_STATUS_BUGCHECK ((NTSTATUS)0xE0000001L) /* customer-defined error code */
+
+typedef struct pssim_bugcheck {
+    ULONG code; /* e.g. 0xCE */
+    ULONG_PTR parameters[4];
+    char text[512]; /* readable: the rule, the routine, the driver, the fix */
+} pssim_bugcheck;
+
+PSSIM_API bool pssim_machine_bugcheck(const pssim_machine *m, pssim_bugcheck *out /* may be NULL */);
+/* The name of a bug check code ("DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS"), or
+ * "UNKNOWN_BUGCHECK"; never NULL. */
+PSSIM_API const char *pssim_bugcheck_name(ULONG code);
+
+/* ---------------------------------------------------------------------------------------------
+ * Inspection (additions beyond the fixed contract)
+ * ------------------------------------------------------------------------------------------- */
+
+/* Pool accounting per tag, for leak checks: the live bytes and blocks under `tag` (0 = all
+ * tags together) in machine m. */
+PSSIM_API NTSTATUS pssim_pool_usage(pssim_machine *m, ULONG tag, uint64_t *live_bytes,
+                                    uint64_t *live_blocks);
+/* Calls fn once per tag that still has live blocks; returns the number of such tags. */
+typedef void (*pssim_pool_leak_fn)(void *ctx, ULONG tag, uint64_t live_bytes, uint64_t live_blocks);
+PSSIM_API uint32_t pssim_pool_report_leaks(pssim_machine *m, pssim_pool_leak_fn fn, void *ctx);
+
+/* Reference counts of the process or thread named by id (for reference-leak checks). */
+PSSIM_API NTSTATUS pssim_object_counts(pssim_machine *m, HANDLE id, int64_t *pointer_count,
+                                       int64_t *handle_count);
+/* Number of live (not yet deleted) process and thread objects, Idle excluded. */
+PSSIM_API NTSTATUS pssim_machine_object_count(pssim_machine *m, uint32_t *processes,
+                                              uint32_t *threads);
+/* Virtual nanoseconds since boot. */
+PSSIM_API uint64_t pssim_machine_now(pssim_machine *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PSSIM_PSSIM_H */

@@ -1,0 +1,1 @@
+/* detail/interlocked.h: being written */

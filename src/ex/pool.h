@@ -1,0 +1,29 @@
+/* pool.h: per-machine executive pool with per-tag accounting (ExAllocatePool2 & co). */
+#ifndef PSSIM_EX_POOL_H
+#define PSSIM_EX_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pssim/wdk/ntdef.h>
+
+typedef struct pssim_pool_tag_stats {
+    ULONG tag;
+    uint64_t live_bytes, live_blocks;
+    uint64_t total_allocs, total_frees;
+} pssim_pool_tag_stats;
+
+typedef struct pssim_pool {
+    LIST_ENTRY blocks; /* every live block */
+    pssim_pool_tag_stats *tags;
+    uint32_t tag_count, tag_capacity;
+    uint64_t live_bytes, live_blocks;
+    struct pssim_ptr_set *live; /* data addresses of live blocks (double-free detection) */
+} pssim_pool;
+
+bool ExpPoolInit(pssim_pool *pool);
+/* Frees every block still live (machine destroy). */
+void ExpPoolDestroy(pssim_pool *pool);
+pssim_pool_tag_stats *ExpPoolTagStats(pssim_pool *pool, ULONG tag);
+
+#endif

@@ -1,0 +1,208 @@
+/* objects.c: creation and deletion of process and thread objects, and their CIDs (CID-1..3). */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/machine.h"
+#include "rtl/utf.h"
+
+static size_t bounded_strlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* Convert NUL-separated segments one by one so embedded NULs survive (WSL command lines). */
+    size_t units = 0;
+    for (size_t off = 0; off < len;) {
+        bool ok = true;
+        size_t seg = bounded_strlen(utf8 + off, len - off);
+        char *tmp = pssim__alloc(seg + 1);
+        if (!tmp)
+            return false;
+        memcpy(tmp, utf8 + off, seg);
+        units += pssim__utf8_to_wide(tmp, NULL, 0, &ok);
+        pssim__free(tmp);
+        if (!ok)
+            return false;
+        off += seg;
+        if (off < len) {
+            units++; /* the NUL separator */
+            off++;
+        }
+    }
+    if ((units + 1) * sizeof(WCHAR) > UNICODE_STRING_MAX_BYTES)
+        return false;
+    WCHAR *buf = pssim__alloc((units + 1) * sizeof(WCHAR));
+    if (!buf)
+        return false;
+    size_t at = 0;
+    for (size_t off = 0; off < len;) {
+        bool ok = true;
+        size_t seg = bounded_strlen(utf8 + off, len - off);
+        char *tmp = pssim__alloc(seg + 1);
+        if (!tmp) {
+            pssim__free(buf);
+            return false;
+        }
+        memcpy(tmp, utf8 + off, seg);
+        at += pssim__utf8_to_wide(tmp, buf + at, units + 1 - at, &ok);
+        pssim__free(tmp);
+        off += seg;
+        if (off < len) {
+            buf[at++] = 0;
+            off++;
+        }
+    }
+    buf[units] = 0;
+    out->Buffer = buf;
+    out->Length = (USHORT)(units * sizeof(WCHAR));
+    out->MaximumLength = (USHORT)((units + 1) * sizeof(WCHAR));
+    return true;
+}
+
+void PspFreeUnicodeString(UNICODE_STRING *s)
+{
+    pssim__free(s->Buffer);
+    memset(s, 0, sizeof(*s));
+}
+
+static bool valid_utf8(const char *s)
+{
+    bool ok = true;
+    pssim__utf8_to_wide(s, NULL, 0, &ok);
+    return ok;
+}
+
+static void delete_process(void *body)
+{
+    PEPROCESS p = body;
+    pssim_machine *m = p->machine;
+    ObpSweepHandleTable(m, &p->handles);
+    ObpDestroyHandleTable(m, &p->handles);
+    if (p->image_file)
+        ObpDereference(m, p->image_file);
+    if (!p->is_idle)
+        PspCidFree(&m->cid, (uintptr_t)p->pid);
+    PspFreeUnicodeString(&p->image_name);
+    PspFreeUnicodeString(&p->command_line);
+    RemoveEntryList(&p->machine_link);
+    m->live_processes--;
+}
+
+NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *params,
+                                PEPROCESS parent, PEPROCESS *out)
+{
+    *out = NULL;
+    PEPROCESS p = ObpCreateObject(m, &PspProcessObjectType, sizeof(*p), NULL);
+    if (!p)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    p->machine = m;
+    InitializeListHead(&p->thread_list);
+    InitializeListHead(&p->machine_link);
+    bool idle = (m->idle_process == NULL);
+    if (!idle) {
+        p->pid = (HANDLE)PspCidAllocate(&m->cid, p, PSSIM_OBJECT_PROCESS);
+        if (!p->pid) {
+            ObpDereference(m, p);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    p->is_idle = idle;
+    InsertTailList(&m->process_list, &p->machine_link);
+    m->live_processes++;
+    OBJECT_TO_OBJECT_HEADER(p)->delete_fn = delete_process;
+
+    p->parent_pid = parent ? parent->pid : NULL;
+    p->subsystem = params->subsystem;
+    p->exit_status = STATUS_PENDING;
+    p->create_time = pssim__system_time(m);
+    p->sequence_number = ++m->next_sequence_number;
+    p->base_priority = 8; /* NORMAL_PRIORITY_CLASS (SCHED-3) */
+    p->affinity = m->cfg.cpu_count >= 64 ? ~(KAFFINITY)0
+                                         : (((KAFFINITY)1 << m->cfg.cpu_count) - 1);
+    p->file_open_name_available = !params->file_open_name_unavailable;
+    p->image_base = params->image_base ? params->image_base : 0x00007FF600000000ULL;
+    p->image_size = params->image_size ? params->image_size : 0x10000;
+    if (p->subsystem == PSSIM_SUBSYSTEM_WIN32)
+        p->peb = (PVOID)(uintptr_t)(0x000000D000000000ULL + p->sequence_number * 0x1000);
+
+    const char *path = params->image_path;
+    if (!PspMakeUnicodeString(path, strlen(path), &p->image_name) ||
+        (params->command_line &&
+         !PspMakeUnicodeString(params->command_line,
+                               params->command_line_length ? params->command_line_length
+                                                           : strlen(params->command_line),
+                               &p->command_line))) {
+        ObpDereference(m, p);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    /* PSAPI-8: the ANSI base name, at most 14 characters. */
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '\\' || *c == '/')
+            base = c + 1;
+    size_t n = strlen(base);
+    if (n > sizeof(p->image_file_name) - 1)
+        n = sizeof(p->image_file_name) - 1;
+    memcpy(p->image_file_name, base, n);
+    p->image_file_name[n] = 0;
+    *out = p;
+    return STATUS_SUCCESS;
+}
+
+static void delete_thread(void *body)
+{
+    PETHREAD t = body;
+    pssim_machine *m = t->machine;
+    if (t->tid)
+        PspCidFree(&m->cid, (uintptr_t)t->tid);
+    RemoveEntryList(&t->process_link);
+    m->live_threads--;
+    ObpDereference(m, t->process);
+}
+
+NTSTATUS PspCreateThreadObject(pssim_machine *m, PEPROCESS process, bool system, PETHREAD *out)
+{
+    *out = NULL;
+    PETHREAD t = ObpCreateObject(m, &PspThreadObjectType, sizeof(*t), NULL);
+    if (!t)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    t->machine = m;
+    t->process = process;
+    ObpReference(process);
+    InitializeListHead(&t->process_link);
+    if (!process->is_idle) {
+        t->tid = (HANDLE)PspCidAllocate(&m->cid, t, PSSIM_OBJECT_THREAD);
+        if (!t->tid) {
+            ObpDereference(m, process);
+            ObpDereference(m, t); /* no delete routine yet: just the memory */
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    InsertTailList(&process->thread_list, &t->process_link);
+    m->live_threads++;
+    OBJECT_TO_OBJECT_HEADER(t)->delete_fn = delete_thread;
+    t->exit_status = STATUS_PENDING;
+    t->create_time = pssim__system_time(m);
+    t->system = system || process->is_system;
+    t->puppet = true;
+    t->irql = PASSIVE_LEVEL;
+    t->previous_mode = KernelMode;
+    t->base_priority = process->base_priority;
+    t->priority = process->base_priority;
+    t->affinity = process->affinity;
+    if (!t->system && process->subsystem == PSSIM_SUBSYSTEM_WIN32)
+        t->teb = (PVOID)(uintptr_t)(0x000000E000000000ULL + ((uintptr_t)t->tid << 10));
+    *out = t;
+    return STATUS_SUCCESS;
+}
+
+bool PspIsValidUtf8(const char *s)
+{
+    return s && valid_utf8(s);
+}

@@ -1,0 +1,140 @@
+/* ps.h: process and thread objects, notify-routine tables and the Psp internals (sections 1-5). */
+#ifndef PSSIM_PS_PS_H
+#define PSSIM_PS_PS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pssim/pssim.h>
+
+#include "ob/ob.h"
+
+struct pssim_driver;
+
+/* ---- process and thread objects ---- */
+
+struct _KPROCESS {
+    struct pssim_machine *machine;
+    HANDLE pid;
+    HANDLE parent_pid; /* InheritedFromUniqueProcessId, captured at creation (QUERY-11) */
+    LIST_ENTRY machine_link;
+    LIST_ENTRY thread_list; /* every thread object not yet deleted, in creation order */
+    uint32_t live_threads;  /* threads inserted and not yet exited */
+    uint32_t threads_ever;  /* threads ever inserted (PROC-NOTIFY-1: the first triggers create) */
+    pssim_subsystem subsystem;
+    NTSTATUS exit_status; /* STATUS_PENDING while alive (PSAPI-6, QUERY-10) */
+    LONGLONG create_time; /* 100 ns since 1601 (PSAPI-7) */
+    LONGLONG exit_time;
+    uint64_t sequence_number;
+    KPRIORITY base_priority;
+    KAFFINITY affinity;
+    bool inserted, exiting, exited, create_notified, denied;
+    bool is_system, is_host, is_idle;
+    bool file_open_name_available;
+    UNICODE_STRING image_name;   /* NT path as given (ProcessImageFileName, ImageFileName) */
+    UNICODE_STRING command_line; /* Buffer NULL = none */
+    char image_file_name[15];    /* ANSI base name, at most 14 characters (PSAPI-8) */
+    uint64_t image_base, image_size;
+    PFILE_OBJECT image_file; /* created when a routine first needs it */
+    HANDLE_TABLE handles;
+    PVOID peb; /* a stand-in address for Win32 processes; NULL for subsystem ones (QUERY-9) */
+};
+
+struct _KTHREAD {
+    struct pssim_machine *machine;
+    PEPROCESS process; /* referenced for the thread's lifetime */
+    HANDLE tid;
+    LIST_ENTRY process_link;
+    NTSTATUS exit_status;
+    LONGLONG create_time;
+    LONGLONG exit_time;
+    bool inserted, terminating, terminated;
+    bool system;  /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
+    bool puppet;  /* never runs a body */
+    bool host;    /* the adopted caller */
+    KIRQL irql;
+    SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
+    SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
+    KPROCESSOR_MODE previous_mode;
+    KPRIORITY priority, base_priority;
+    KAFFINITY affinity;
+    struct pssim_driver *current_driver; /* owner of the code now running on this thread */
+    PVOID teb;           /* stand-in address for user threads; NULL for system/subsystem ones */
+    PVOID start_address;
+};
+
+/* ---- notify tables (PROC-REG-2, THREAD-REG-2, IMAGE-REG-1) ---- */
+
+#define PSP_MAX_NOTIFY 64
+
+typedef enum PSP_NOTIFY_FLAVOUR {
+    /* Process flavours as Windows stores them (PROC-REG-9): plain 0, Ex 2, Ex2 6. */
+    PSP_PROCESS_PLAIN = 0,
+    PSP_PROCESS_EX = 2,
+    PSP_PROCESS_EX2 = 6,
+    PSP_THREAD_PLAIN = 10,
+    PSP_THREAD_NONSYSTEM = 11,
+    PSP_THREAD_SUBSYSTEMS = 12,
+    PSP_IMAGE_PLAIN = 20,
+    PSP_IMAGE_EX = 21
+} PSP_NOTIFY_FLAVOUR;
+
+typedef struct PSP_NOTIFY_SLOT {
+    void (*routine)(void);       /* NULL = free */
+    struct pssim_driver *owner;  /* NULL = the host image */
+    uint8_t flavour;             /* PSP_NOTIFY_FLAVOUR */
+    ULONG_PTR flags;             /* PsSetLoadImageNotifyRoutineEx flags */
+    uint32_t active;             /* invocations in flight (rundown count) */
+    bool removing;               /* removal waits for `active` to drain */
+} PSP_NOTIFY_SLOT;
+
+typedef struct PSP_NOTIFY_TABLE {
+    const char *what; /* "process", "thread", "image" */
+    PSP_NOTIFY_SLOT *slots[PSP_MAX_NOTIFY]; /* callback blocks; NULL = free slot */
+    uint32_t used;
+} PSP_NOTIFY_TABLE;
+
+/* ---- internal Ps operations ---- */
+
+/* Creates a process object (not yet inserted). image_path UTF-8. */
+NTSTATUS PspCreateProcessObject(struct pssim_machine *m, const pssim_process_params *p,
+                                PEPROCESS parent, PEPROCESS *out);
+/* Creates and inserts a thread in `process` (CID visible). */
+NTSTATUS PspCreateThreadObject(struct pssim_machine *m, PEPROCESS process, bool system,
+                               PETHREAD *out);
+/* The full create path of Appendix A for a new thread (first thread: process notifications
+ * too), on the current thread. Returns the denial status when a routine denied. */
+NTSTATUS PspInsertThreadAndNotify(struct pssim_machine *m, PETHREAD thread);
+/* Exit path of a thread on its own context (THREAD-NOTIFY-2, PROC-NOTIFY-10). */
+void PspExitThread(struct pssim_machine *m, PETHREAD thread, NTSTATUS status);
+/* Process exit without threads (PROC-NOTIFY-12). */
+void PspExitThreadlessProcess(struct pssim_machine *m, PEPROCESS process, NTSTATUS status);
+
+void PspNotifyTablesInit(struct pssim_machine *m);
+void PspFreeNotifyTables(struct pssim_machine *m);
+void PspCallProcessNotifyRoutines(struct pssim_machine *m, PEPROCESS process, PETHREAD creator,
+                                  bool create, NTSTATUS *creation_status);
+void PspCallThreadNotifyRoutines(struct pssim_machine *m, PETHREAD thread, bool create,
+                                 bool on_new_thread);
+void PspCallImageNotifyRoutines(struct pssim_machine *m, PUNICODE_STRING name, HANDLE pid,
+                                uint64_t base, uint64_t size, bool kernel);
+/* Names the first slot owned by `driver` (for the unload report); false when none. */
+bool PspFindRegistrationOf(struct pssim_machine *m, struct pssim_driver *driver,
+                           const char **what, void (**routine)(void));
+
+/* Runs `fn(ctx)` with `thread` as the current thread, as a context switch would. */
+void PspRunOnThread(struct pssim_machine *m, PETHREAD thread, void (*fn)(void *), void *ctx);
+
+/* Lookups by ID on machine m, with a reference (caller dereferences). */
+PEPROCESS PspLookupProcess(struct pssim_machine *m, HANDLE pid);
+PETHREAD PspLookupThread(struct pssim_machine *m, HANDLE tid);
+
+/* UTF-8 to a pool-free UNICODE_STRING owned by the simulator (pssim__alloc). */
+bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out);
+void PspFreeUnicodeString(UNICODE_STRING *s);
+bool PspIsValidUtf8(const char *s); /* false for NULL or malformed UTF-8 */
+
+/* A FILE_OBJECT naming an image (for CreateInfo->FileObject and IMAGE_INFO_EX). */
+PFILE_OBJECT IopCreateImageFileObject(struct pssim_machine *m, const UNICODE_STRING *name);
+
+#endif
