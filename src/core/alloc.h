@@ -13,5 +13,8 @@ void pssim__free(void *p);       /* NULL is a no-op */
 void pssim__alloc_fail_at(uint64_t n);
 /* Allocations made since the process started (for OOM loops and benchmarks). */
 uint64_t pssim__alloc_count(void);
+/* Bytes the library has asked for and not yet freed, over the whole process and every OS
+ * thread (the sizes passed to pssim__alloc; the allocator's own headers are not counted). */
+uint64_t pssim__alloc_bytes_in_use(void);
 
 #endif

@@ -100,6 +100,9 @@ static NTSTATUS create_builtin(pssim_machine *m, const char *image, const char *
         return st;
     process->threads_ever = 1;
     process->live_threads = 1;
+    thread->inserted = true;
+    if (!idle)
+        PspCidMakeVisible(&m->cid, (uintptr_t)thread->tid);
     thread->host = host;
     *process_out = process;
     *thread_out = thread;

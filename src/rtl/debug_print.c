@@ -3,14 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pssim/wdk/ntstatus.h>
 #include <pssim/wdk/detail/debug.h>
 
 #include "core/debug_output.h"
 #include "rtl/format.h"
-
-#ifndef STATUS_SUCCESS
-#define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
-#endif
 
 /* Windows transmits at most 512 bytes per DbgPrint call: 511 of text and the terminator. */
 #define DBG_MESSAGE_BYTES 512

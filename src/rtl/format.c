@@ -573,7 +573,8 @@ int pssim__format_windows_w(WCHAR *out, size_t out_chars, const WCHAR *fmt, va_l
     return clamp_total(s.total);
 }
 
-int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, const WCHAR *fmt, va_list ap)
+int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, size_t *written,
+                                    const WCHAR *fmt, va_list ap)
 {
     sink s = {true, NULL, out, out != NULL ? out_chars : 0, 0, 0, false};
     fmt_reader f = {NULL, fmt};
@@ -581,5 +582,7 @@ int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, const WCHAR *f
     va_copy(args, ap);
     format_engine(&s, &f, &args);
     va_end(args);
+    if (written != NULL)
+        *written = s.pos;
     return clamp_total(s.total);
 }

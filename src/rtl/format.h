@@ -34,7 +34,8 @@ int pssim__format_windows(char *out, size_t out_size, const char *fmt, va_list a
 int pssim__format_windows_w(WCHAR *out, size_t out_chars, const WCHAR *fmt, va_list ap);
 
 /* As pssim__format_windows_w but writes no terminator: up to out_chars units of text (the
- * form UNICODE_STRING results need). */
-int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, const WCHAR *fmt, va_list ap);
+ * form UNICODE_STRING results need); *written receives the units actually stored. */
+int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, size_t *written,
+                                    const WCHAR *fmt, va_list ap);
 
 #endif

@@ -1,32 +1,11 @@
 /* string.c: Rtl counted strings: init, copy, compare, append, duplicate, free, integers, memory. */
 #include <string.h>
 
+#include <pssim/wdk/ntstatus.h>
 #include <pssim/wdk/detail/pool.h>
 #include <pssim/wdk/detail/rtl.h>
 
 #include "rtl/utf.h"
-
-#ifndef STATUS_SUCCESS
-#define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
-#endif
-#ifndef STATUS_BUFFER_OVERFLOW
-#define STATUS_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
-#endif
-#ifndef STATUS_ACCESS_VIOLATION
-#define STATUS_ACCESS_VIOLATION ((NTSTATUS)0xC0000005L)
-#endif
-#ifndef STATUS_INVALID_PARAMETER
-#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
-#endif
-#ifndef STATUS_NO_MEMORY
-#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
-#endif
-#ifndef STATUS_BUFFER_TOO_SMALL
-#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
-#endif
-#ifndef STATUS_NAME_TOO_LONG
-#define STATUS_NAME_TOO_LONG ((NTSTATUS)0xC0000106L)
-#endif
 
 /* Longest Length a NUL-terminated source can be given so that Length + sizeof(WCHAR) still fits
  * UNICODE_STRING_MAX_BYTES: 0xFFFC with a 2-byte WCHAR (as on Windows), 0xFFF8 with 4 bytes. */

@@ -1,38 +1,11 @@
 /* unicode.c: Rtl case mapping, ANSI (Latin-1) <-> Unicode and UTF-8 <-> WCHAR conversions. */
 #include <string.h>
 
+#include <pssim/wdk/ntstatus.h>
 #include <pssim/wdk/detail/pool.h>
 #include <pssim/wdk/detail/rtl.h>
 
 #include "rtl/utf.h"
-
-#ifndef STATUS_SUCCESS
-#define STATUS_SUCCESS ((NTSTATUS)0x00000000L)
-#endif
-#ifndef STATUS_SOME_NOT_MAPPED
-#define STATUS_SOME_NOT_MAPPED ((NTSTATUS)0x00000107L)
-#endif
-#ifndef STATUS_BUFFER_OVERFLOW
-#define STATUS_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
-#endif
-#ifndef STATUS_INVALID_PARAMETER
-#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
-#endif
-#ifndef STATUS_NO_MEMORY
-#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017L)
-#endif
-#ifndef STATUS_BUFFER_TOO_SMALL
-#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
-#endif
-#ifndef STATUS_INVALID_PARAMETER_2
-#define STATUS_INVALID_PARAMETER_2 ((NTSTATUS)0xC00000F0L)
-#endif
-#ifndef STATUS_INVALID_PARAMETER_4
-#define STATUS_INVALID_PARAMETER_4 ((NTSTATUS)0xC00000F2L)
-#endif
-#ifndef STATUS_INVALID_PARAMETER_5
-#define STATUS_INVALID_PARAMETER_5 ((NTSTATUS)0xC00000F3L)
-#endif
 
 /* =============================================================================================
  * Case mapping
