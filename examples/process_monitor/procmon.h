@@ -32,8 +32,8 @@ typedef enum _PROCMON_EVENT_TYPE {
 #define PROCMON_FLAG_SUBSYSTEM_PROCESS 0x0001 /* CreateInfo->IsSubsystemProcess (WSL, pico) */
 #define PROCMON_FLAG_DENIED 0x0002            /* the driver denied this process creation */
 #define PROCMON_FLAG_FILE_OPEN_NAME 0x0004    /* CreateInfo->FileOpenNameAvailable */
-#define PROCMON_FLAG_NO_IMAGE_NAME 0x0008     /* the name was not available (NULL) */
-#define PROCMON_FLAG_NO_COMMAND_LINE 0x0010   /* CreateInfo->CommandLine was NULL */
+#define PROCMON_FLAG_NO_IMAGE_NAME 0x0008     /* process create, image load: name was NULL */
+#define PROCMON_FLAG_NO_COMMAND_LINE 0x0010   /* process create: CommandLine was NULL */
 #define PROCMON_FLAG_NAME_TRUNCATED 0x0020
 #define PROCMON_FLAG_COMMAND_LINE_TRUNCATED 0x0040
 #define PROCMON_FLAG_KERNEL_IMAGE 0x0080      /* ImageInfo->SystemModeImage: a driver image */

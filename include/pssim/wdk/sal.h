@@ -2752,12 +2752,8 @@
 #endif
 #endif /* !__cplusplus */
 
-/* Linux UAPI structures (struct statx_timestamp, struct futex_waitv, ...) have a member named
- * __reserved; pssim's own sources may include those headers, so the library build skips it. */
-#ifndef PSSIM_BUILDING_LIBRARY
-#ifndef __reserved
-#define __reserved
-#endif
-#endif /* !PSSIM_BUILDING_LIBRARY */
+/* __reserved (old-style SAL) is deliberately not defined: Linux UAPI structures that a test
+ * may include after the WDK headers (struct statx_timestamp, struct futex_waitv, ...) have a
+ * member of that name, and an empty macro would silently change their layout. */
 
 #endif /* PSSIM_WDK_SAL_H */
