@@ -162,9 +162,12 @@ static void print_machine(void)
 #else
     const char *compiler = "unknown compiler";
 #endif
+    char cc[96];
+    snprintf(cc, sizeof(cc), "%s", compiler);
+    for (size_t n = strlen(cc); n > 0 && cc[n - 1] == ' '; n--)
+        cc[n - 1] = 0;
     printf("machine: nproc=%ld, %s, %s; compiler: %s; build type: %s; pssim %s\n",
-           sysconf(_SC_NPROCESSORS_ONLN), arch, cpu, compiler, PSSIM_BENCH_BUILD_TYPE,
-           pssim_version());
+           sysconf(_SC_NPROCESSORS_ONLN), arch, cpu, cc, PSSIM_BENCH_BUILD_TYPE, pssim_version());
 }
 
 /* ---- (a) simulated lifecycles ---- */

@@ -229,6 +229,48 @@ static void test_bad_lower_irql(void **state)
     pssim_machine_destroy(m);
 }
 
+/* DbgPrint output lands in the debug log of the machine in force (a kernel debugger's view). */
+static void test_debug_log(void **state)
+{
+    (void)state;
+    pssim_machine *m = new_machine();
+    assert_string_equal(pssim_debug_log(m), "");
+    UNICODE_STRING name = RTL_CONSTANT_STRING(L"notepad.exe");
+    DbgPrint("pid %u image %wZ\n", 1234u, &name);
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "level %d\n", 0);
+    assert_string_equal(pssim_debug_log(m), "pid 1234 image notepad.exe\nlevel 0\n");
+    pssim_debug_log_clear(m);
+    assert_string_equal(pssim_debug_log(m), "");
+    assert_string_equal(pssim_debug_log(NULL), "");
+    pssim_machine_destroy(m);
+}
+
+/* A corrupt LIST_ENTRY is Windows' fast-fail 0x139 / 3; a failed NT_ASSERT with no debugger
+ * is KMODE_EXCEPTION_NOT_HANDLED (0x1E) with STATUS_ASSERTION_FAILURE. */
+static void test_fast_fail_and_assert(void **state)
+{
+    (void)state;
+    pssim_machine *m = new_machine();
+    LIST_ENTRY head, a;
+    InitializeListHead(&head);
+    InsertTailList(&head, &a);
+    a.Blink = &a; /* corrupt */
+    RemoveEntryList(&a);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0x139);
+    assert_int_equal(bc.parameters[0], 3);
+    pssim_machine_destroy(m);
+
+    m = new_machine();
+    pssim__assertion_failure("x == 1", "driver.c", 42);
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0x1E);
+    assert_int_equal(bc.parameters[0], (ULONG_PTR)(ULONG)STATUS_ASSERTION_FAILURE);
+    assert_non_null(strstr(bc.text, "x == 1"));
+    pssim_machine_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +281,8 @@ int main(void)
         cmocka_unit_test(test_pool),
         cmocka_unit_test(test_virtual_clock),
         cmocka_unit_test(test_bad_lower_irql),
+        cmocka_unit_test(test_debug_log),
+        cmocka_unit_test(test_fast_fail_and_assert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,8 +26,8 @@ static VOID ForgetfulUnload(_In_ PDRIVER_OBJECT DriverObject)
     /* BUG: the matching
      *     PsSetCreateProcessNotifyRoutineEx(ForgetfulOnProcess, TRUE);
      * is missing here. */
-    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL, "forgetful: unloading, saw %ld processes\n",
-               g_ProcessesSeen);
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL,
+               "forgetful: unloading (process creations seen: %ld)\n", g_ProcessesSeen);
 }
 
 NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING RegistryPath)

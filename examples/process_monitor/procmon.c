@@ -49,8 +49,10 @@ static USHORT ProcmonCopyString(_Out_ PWCHAR Destination, _In_ ULONG Destination
     ULONG i;
 
     *Truncated = FALSE;
+    if (DestinationChars == 0)
+        return 0;
     Destination[0] = L'\0';
-    if (Source == NULL || Source->Buffer == NULL || DestinationChars == 0)
+    if (Source == NULL || Source->Buffer == NULL)
         return 0;
 
     sourceChars = Source->Length / sizeof(WCHAR); /* an odd trailing byte is not a character */
@@ -92,8 +94,8 @@ static PPROCMON_ENTRY ProcmonAllocateEntry(VOID)
         g_DroppedCount++;
         return NULL;
     }
-    entry = (PPROCMON_ENTRY)ExAllocatePool2(POOL_FLAG_PAGED, sizeof(PROCMON_ENTRY),
-                                            PROCMON_POOL_TAG);
+    entry =
+        (PPROCMON_ENTRY)ExAllocatePool2(POOL_FLAG_PAGED, sizeof(PROCMON_ENTRY), PROCMON_POOL_TAG);
     if (entry == NULL) {
         InterlockedIncrement(&g_Sequence);
         g_DroppedCount++;
@@ -128,9 +130,8 @@ static VOID OnProcess(_Inout_ PEPROCESS Process, _In_ HANDLE ProcessId,
          * call fails with it. Decided before logging, so a full queue cannot let it through. */
         CreateInfo->CreationStatus = STATUS_ACCESS_DENIED;
         deny = TRUE;
-        DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_WARNING_LEVEL,
-                   "procmon: denied process %lu: %wZ\n", HandleToULong(ProcessId),
-                   CreateInfo->ImageFileName);
+        DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_WARNING_LEVEL, "procmon: denied process %lu: %wZ\n",
+                   HandleToULong(ProcessId), CreateInfo->ImageFileName);
     }
 
     entry = ProcmonAllocateEntry();
@@ -211,8 +212,8 @@ static VOID OnImage(_In_opt_ PUNICODE_STRING FullImageName, _In_ HANDLE ProcessI
         ev->Flags |= PROCMON_FLAG_KERNEL_IMAGE;
     if (FullImageName == NULL)
         ev->Flags |= PROCMON_FLAG_NO_IMAGE_NAME;
-    ev->ImageNameLength = ProcmonCopyString(ev->ImageName, PROCMON_MAX_NAME_CHARS, FullImageName,
-                                            FALSE, &truncated);
+    ev->ImageNameLength =
+        ProcmonCopyString(ev->ImageName, PROCMON_MAX_NAME_CHARS, FullImageName, FALSE, &truncated);
     if (truncated)
         ev->Flags |= PROCMON_FLAG_NAME_TRUNCATED;
     ProcmonQueueEntry(entry);
@@ -241,8 +242,7 @@ static VOID ProcmonRemoveRoutines(VOID)
         g_ThreadRoutineSet = FALSE;
     }
     if (g_ProcessRoutineSet) {
-        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, (PVOID)OnProcess,
-                                           TRUE);
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, (PVOID)OnProcess, TRUE);
         g_ProcessRoutineSet = FALSE;
     }
 }
@@ -276,8 +276,8 @@ NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING Regi
 
     /* Ex2 (PROC-NOTIFY-14) so that WSL processes are seen too. Fails with
      * STATUS_ACCESS_DENIED unless the image was linked with /INTEGRITYCHECK (PROC-REG-5). */
-    status = PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                (PVOID)OnProcess, FALSE);
+    status = PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, (PVOID)OnProcess,
+                                                FALSE);
     if (!NT_SUCCESS(status))
         goto Failed;
     g_ProcessRoutineSet = TRUE;
@@ -300,16 +300,15 @@ NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING Regi
 Failed:
     /* A failing DriverEntry is not unloaded through DriverUnload: undo what succeeded, and
      * free what the routines may already have queued. */
-    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL,
-               "procmon: registration failed: 0x%08X\n", (ULONG)status);
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "procmon: registration failed: 0x%08X\n",
+               (ULONG)status);
     ProcmonRemoveRoutines();
     ProcmonFreeQueue();
     return status;
 }
 
 /* Stand-in for the IOCTL a user-mode client would send (see procmon.h). */
-NTSTATUS ProcmonDrainEvents(_Out_ PPROCMON_EVENT Buffer, _In_ ULONG Capacity,
-                            _Out_ PULONG Returned)
+NTSTATUS ProcmonDrainEvents(_Out_ PPROCMON_EVENT Buffer, _In_ ULONG Capacity, _Out_ PULONG Returned)
 {
     ULONG n = 0;
 
@@ -319,8 +318,8 @@ NTSTATUS ProcmonDrainEvents(_Out_ PPROCMON_EVENT Buffer, _In_ ULONG Capacity,
     if (!g_Started)
         return STATUS_SUCCESS;
     while (n < Capacity && !IsListEmpty(&g_EventQueue)) {
-        PPROCMON_ENTRY entry = CONTAINING_RECORD(RemoveHeadList(&g_EventQueue), PROCMON_ENTRY,
-                                                 Link);
+        PPROCMON_ENTRY entry =
+            CONTAINING_RECORD(RemoveHeadList(&g_EventQueue), PROCMON_ENTRY, Link);
         g_QueuedCount--;
         Buffer[n++] = entry->Event;
         ExFreePoolWithTag(entry, PROCMON_POOL_TAG);

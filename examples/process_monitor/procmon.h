@@ -36,29 +36,29 @@ typedef enum _PROCMON_EVENT_TYPE {
 #define PROCMON_FLAG_NO_COMMAND_LINE 0x0010   /* process create: CommandLine was NULL */
 #define PROCMON_FLAG_NAME_TRUNCATED 0x0020
 #define PROCMON_FLAG_COMMAND_LINE_TRUNCATED 0x0040
-#define PROCMON_FLAG_KERNEL_IMAGE 0x0080      /* ImageInfo->SystemModeImage: a driver image */
+#define PROCMON_FLAG_KERNEL_IMAGE 0x0080 /* ImageInfo->SystemModeImage: a driver image */
 
 /* One notification as the driver saw it. Fixed size and no pointers, so that a future IOCTL can
  * copy an array of them to a user-mode buffer. IDs are stored as ULONG: Windows process and
  * thread IDs always fit in 32 bits (HandleToULong / ULongToHandle convert). Fields that do not
  * apply to an event type are zero. */
 typedef struct _PROCMON_EVENT {
-    ULONG Sequence;          /* 1, 2, 3, ... in the order the routines ran; a gap = dropped */
+    ULONG Sequence; /* 1, 2, 3, ... in the order the routines ran; a gap = dropped */
     PROCMON_EVENT_TYPE Type;
-    LARGE_INTEGER Timestamp; /* KeQuerySystemTimePrecise: 100 ns units since 1601-01-01 UTC */
-    ULONG ProcessId;         /* the process the event is about (0 for a driver image) */
-    ULONG ThreadId;          /* thread events: the thread the event is about */
-    ULONG ParentProcessId;   /* process create: CreateInfo->ParentProcessId */
+    LARGE_INTEGER Timestamp;    /* KeQuerySystemTimePrecise: 100 ns units since 1601-01-01 UTC */
+    ULONG ProcessId;            /* the process the event is about (0 for a driver image) */
+    ULONG ThreadId;             /* thread events: the thread the event is about */
+    ULONG ParentProcessId;      /* process create: CreateInfo->ParentProcessId */
     CLIENT_ID CreatingThreadId; /* process create: CreateInfo->CreatingThreadId */
-    ULONG CurrentProcessId;  /* PsGetCurrentProcessId() inside the routine: where it ran */
-    ULONG CurrentThreadId;   /* PsGetCurrentThreadId() inside the routine */
-    ULONG Flags;             /* PROCMON_FLAG_* */
-    NTSTATUS Status;         /* process create: the CreationStatus the driver left;
-                                process exit: PsGetProcessExitStatus */
-    ULONG64 ImageBase;       /* image load */
-    ULONG64 ImageSize;       /* image load */
-    USHORT ImageNameLength;  /* bytes in ImageName, NUL excluded */
-    USHORT CommandLineLength; /* bytes in CommandLine, NUL excluded */
+    ULONG CurrentProcessId;     /* PsGetCurrentProcessId() inside the routine: where it ran */
+    ULONG CurrentThreadId;      /* PsGetCurrentThreadId() inside the routine */
+    ULONG Flags;                /* PROCMON_FLAG_* */
+    NTSTATUS Status;            /* process create: the CreationStatus the driver left;
+                                   process exit: PsGetProcessExitStatus */
+    ULONG64 ImageBase;          /* image load */
+    ULONG64 ImageSize;          /* image load */
+    USHORT ImageNameLength;     /* bytes in ImageName, NUL excluded */
+    USHORT CommandLineLength;   /* bytes in CommandLine, NUL excluded */
     WCHAR ImageName[PROCMON_MAX_NAME_CHARS];           /* NUL-terminated */
     WCHAR CommandLine[PROCMON_MAX_COMMAND_LINE_CHARS]; /* NUL-terminated; NUL separators of a
                                                           WSL command line shown as spaces */

@@ -153,6 +153,12 @@ PSSIM_API NTSTATUS pssim_machine_object_count(pssim_machine *m, uint32_t *proces
 /* Virtual nanoseconds since boot. */
 PSSIM_API uint64_t pssim_machine_now(pssim_machine *m);
 
+/* Everything drivers printed with DbgPrint/DbgPrintEx/KdPrint on machine m (the newest 64 KiB),
+ * NUL-terminated; "" for NULL. Valid until the next WDK or control call on m. With
+ * cfg.debug_print_stderr the text also goes to stderr as it is printed. */
+PSSIM_API const char *pssim_debug_log(const pssim_machine *m);
+PSSIM_API void pssim_debug_log_clear(pssim_machine *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
     X(0x0F, SPIN_LOCK_ALREADY_OWNED)                                                               \
     X(0x10, SPIN_LOCK_NOT_OWNED)                                                                   \
     X(0x18, REFERENCE_BY_POINTER)                                                                  \
+    X(0x1E, KMODE_EXCEPTION_NOT_HANDLED)                                                           \
     X(0x20, KERNEL_APC_PENDING_DURING_EXIT)                                                        \
     X(0x39, SYSTEM_EXIT_OWNED_MUTEX)                                                               \
     X(0x4A, IRQL_GT_ZERO_AT_SYSTEM_SERVICE)                                                        \

@@ -187,6 +187,7 @@ void pssim_machine_destroy(pssim_machine *m)
     }
     PspFreeNotifyTables(m);
     PspFreeUnicodeString(&m->ntdll_name);
+    pssim__free(m->debug_log);
     PspFreeUnicodeString(&m->scratch_name);
     ExpPoolDestroy(&m->pool);
     PspCidTableDestroy(&m->cid);

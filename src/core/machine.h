@@ -64,6 +64,10 @@ struct pssim_machine {
     UNICODE_STRING ntdll_name;
     UNICODE_STRING scratch_name;
 
+    /* DbgPrint output: the most recent PSSIM_DEBUG_LOG_SIZE bytes, NUL-terminated. */
+    char *debug_log;
+    size_t debug_log_len;
+
     /* Virtual time, nanoseconds since boot. */
     uint64_t now_ns;
 
@@ -71,6 +75,8 @@ struct pssim_machine {
      * created that is still alive" is in force). */
     struct pssim_machine *created_before;
 };
+
+#define PSSIM_DEBUG_LOG_SIZE 65536
 
 /* The machine in force on this OS thread (NULL when none). */
 pssim_machine *pssim__current_machine(void);

@@ -7,6 +7,7 @@
 #include <pssim/wdk/detail/debug.h>
 
 #include "core/debug_output.h"
+#include "core/machine.h"
 #include "rtl/format.h"
 
 /* Windows transmits at most 512 bytes per DbgPrint call: 511 of text and the terminator. */
@@ -55,8 +56,8 @@ NTSYSAPI ULONG NTAPI vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va
     return emit_message(NULL, ComponentId, Level, Format, arglist);
 }
 
-NTSYSAPI ULONG NTAPI vDbgPrintExWithPrefix(PCCH Prefix, ULONG ComponentId, ULONG Level,
-                                           PCCH Format, va_list arglist)
+NTSYSAPI ULONG NTAPI vDbgPrintExWithPrefix(PCCH Prefix, ULONG ComponentId, ULONG Level, PCCH Format,
+                                           va_list arglist)
 {
     return emit_message(Prefix, ComponentId, Level, Format, arglist);
 }
@@ -64,8 +65,17 @@ NTSYSAPI ULONG NTAPI vDbgPrintExWithPrefix(PCCH Prefix, ULONG ComponentId, ULONG
 NTKERNELAPI VOID pssim__assertion_failure_msg(const char *message, const char *expr,
                                               const char *file, int line)
 {
-    /* TODO: route to the simulated machine's assertion handling (stop the machine and record
-     * the failure) instead of ending the whole process. */
+    /* On Windows a failed NT_ASSERT raises STATUS_ASSERTION_FAILURE; with no debugger attached
+     * nothing handles it and the system stops with KMODE_EXCEPTION_NOT_HANDLED (0x1E). With a
+     * machine in force that machine stops; with none, the process does. */
+    pssim_machine *m = pssim__current_machine();
+    if (m) {
+        pssim__bugcheck(m, 0x1E, (ULONG_PTR)(ULONG)STATUS_ASSERTION_FAILURE, 0, 0, 0,
+                        "assertion failed: %s at %s(%d)%s%s", expr ? expr : "(unknown)",
+                        file ? file : "(unknown)", line, message ? ": " : "",
+                        message ? message : "");
+        return;
+    }
     fprintf(stderr, "pssim: assertion failed: %s\n    at %s(%d)\n", expr ? expr : "(unknown)",
             file ? file : "(unknown)", line);
     if (message != NULL)

@@ -73,18 +73,18 @@ static void sink_code_point(sink *s, uint32_t cp)
     }
 }
 
-/* A WCHAR of wide text: copied as is into wide output. */
+/* Wide text: copied unit for unit into wide output (a surrogate pair stays whole), converted
+ * to UTF-8 for narrow output. */
 static void sink_wide_units(sink *s, const WCHAR *w, size_t n)
 {
-    if (s->wide) {
-        sink_units(s, w, n);
-        return;
-    }
     for (size_t i = 0; i < n;) {
         size_t used;
         bool valid;
         uint32_t cp = pssim__wide_decode(w + i, n - i, &used, &valid);
-        sink_code_point(s, cp);
+        if (s->wide)
+            sink_units(s, w + i, used);
+        else
+            sink_code_point(s, cp);
         i += used;
     }
 }
@@ -247,8 +247,7 @@ static void emit_integer(sink *s, const spec *sp, uint64_t magnitude, bool negat
     if ((sp->flags & FL_ALT) && base == 8 && zeros == 0 && (nd == 0 || digits[nd - 1] != '0'))
         zeros = 1;
     size_t len = np + zeros + nd;
-    if ((sp->flags & FL_ZERO) && !(sp->flags & FL_LEFT) && !sp->has_precision &&
-        sp->width > len) {
+    if ((sp->flags & FL_ZERO) && !(sp->flags & FL_LEFT) && !sp->has_precision && sp->width > len) {
         zeros += sp->width - len;
         len = sp->width;
     }
@@ -330,8 +329,16 @@ static void format_engine(sink *s, const fmt_reader *f, va_list *ap)
 
     while ((c = fmt_unit(f, i)) != 0) {
         if (c != '%') {
-            sink_raw(s, c);
-            i++;
+            if (f->w != NULL) { /* keep a surrogate pair of a wide format together */
+                size_t used;
+                bool valid;
+                pssim__wide_decode(f->w + i, fmt_unit(f, i + 1) != 0 ? 2 : 1, &used, &valid);
+                sink_units(s, f->w + i, used);
+                i += used;
+            } else {
+                sink_raw(s, c);
+                i++;
+            }
             continue;
         }
         size_t start = i++;
@@ -513,8 +520,7 @@ static void format_engine(sink *s, const fmt_reader *f, va_list *ap)
                 if (us == NULL || us->Buffer == NULL)
                     emit_narrow_cstring(s, &sp, NULL);
                 else
-                    emit_wide_text(s, &sp, us->Buffer,
-                                   limit_len(&sp, us->Length / sizeof(WCHAR)));
+                    emit_wide_text(s, &sp, us->Buffer, limit_len(&sp, us->Length / sizeof(WCHAR)));
             } else {
                 const STRING *as = va_arg(*ap, const STRING *);
                 if (as == NULL || as->Buffer == NULL)
@@ -573,8 +579,8 @@ int pssim__format_windows_w(WCHAR *out, size_t out_chars, const WCHAR *fmt, va_l
     return clamp_total(s.total);
 }
 
-int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, size_t *written,
-                                    const WCHAR *fmt, va_list ap)
+int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, size_t *written, const WCHAR *fmt,
+                                    va_list ap)
 {
     sink s = {true, NULL, out, out != NULL ? out_chars : 0, 0, 0, false};
     fmt_reader f = {NULL, fmt};

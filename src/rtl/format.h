@@ -35,7 +35,7 @@ int pssim__format_windows_w(WCHAR *out, size_t out_chars, const WCHAR *fmt, va_l
 
 /* As pssim__format_windows_w but writes no terminator: up to out_chars units of text (the
  * form UNICODE_STRING results need); *written receives the units actually stored. */
-int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, size_t *written,
-                                    const WCHAR *fmt, va_list ap);
+int pssim__format_windows_w_counted(WCHAR *out, size_t out_chars, size_t *written, const WCHAR *fmt,
+                                    va_list ap);
 
 #endif

@@ -235,8 +235,7 @@ NTSYSAPI BOOLEAN NTAPI RtlPrefixUnicodeString(PCUNICODE_STRING String1, PCUNICOD
     SIZE_T n1 = String1->Length / sizeof(WCHAR), n2 = String2->Length / sizeof(WCHAR);
     if (n1 > n2)
         return FALSE;
-    return RtlCompareUnicodeStrings(String1->Buffer, n1, String2->Buffer, n1, CaseInSensitive) ==
-           0;
+    return RtlCompareUnicodeStrings(String1->Buffer, n1, String2->Buffer, n1, CaseInSensitive) == 0;
 }
 
 /* TRUE when String1 is a suffix of String2. */
@@ -441,8 +440,7 @@ NTSYSAPI NTSTATUS NTAPI RtlIntegerToUnicodeString(ULONG Value, ULONG Base, PUNIC
     return integer_to_unicode(Value, Base, String);
 }
 
-NTSYSAPI NTSTATUS NTAPI RtlInt64ToUnicodeString(ULONGLONG Value, ULONG Base,
-                                                PUNICODE_STRING String)
+NTSYSAPI NTSTATUS NTAPI RtlInt64ToUnicodeString(ULONGLONG Value, ULONG Base, PUNICODE_STRING String)
 {
     return integer_to_unicode(Value, Base, String);
 }
@@ -519,8 +517,7 @@ NTSYSAPI NTSTATUS NTAPI RtlCharToInteger(PCSZ String, ULONG Base, PULONG Value)
     return parse_integer(String, strlen(String), get_char, Base, Value);
 }
 
-NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToInteger(PCUNICODE_STRING String, ULONG Base,
-                                                  PULONG Value)
+NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToInteger(PCUNICODE_STRING String, ULONG Base, PULONG Value)
 {
     if (String == NULL)
         return STATUS_ACCESS_VIOLATION;

@@ -216,14 +216,14 @@ NTSTRSAFEDDI RtlStringCbVPrintfA(NTSTRSAFE_PSTR pszDest, size_t cbDest, NTSTRSAF
     return vprintf_a(pszDest, cb_to_cch_a(cbDest), pszFormat, argList);
 }
 
-NTSTRSAFEDDI RtlStringCbVPrintfW(NTSTRSAFE_PWSTR pszDest, size_t cbDest,
-                                 NTSTRSAFE_PCWSTR pszFormat, va_list argList)
+NTSTRSAFEDDI RtlStringCbVPrintfW(NTSTRSAFE_PWSTR pszDest, size_t cbDest, NTSTRSAFE_PCWSTR pszFormat,
+                                 va_list argList)
 {
     return vprintf_w(pszDest, cb_to_cch_w(cbDest), pszFormat, argList);
 }
 
-NTSTRSAFEDDI RtlStringCchVPrintfA(NTSTRSAFE_PSTR pszDest, size_t cchDest,
-                                  NTSTRSAFE_PCSTR pszFormat, va_list argList)
+NTSTRSAFEDDI RtlStringCchVPrintfA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszFormat,
+                                  va_list argList)
 {
     return vprintf_a(pszDest, cchDest, pszFormat, argList);
 }
@@ -339,8 +339,7 @@ NTSTRSAFEDDI RtlUnicodeStringInit(PUNICODE_STRING DestinationString, NTSTRSAFE_P
     return STATUS_SUCCESS;
 }
 
-NTSTRSAFEDDI RtlUnicodeStringCopy(PUNICODE_STRING DestinationString,
-                                  PCUNICODE_STRING SourceString)
+NTSTRSAFEDDI RtlUnicodeStringCopy(PUNICODE_STRING DestinationString, PCUNICODE_STRING SourceString)
 {
     if (!valid_unicode_string(DestinationString, true))
         return STATUS_INVALID_PARAMETER;
@@ -352,8 +351,7 @@ NTSTRSAFEDDI RtlUnicodeStringCopy(PUNICODE_STRING DestinationString,
                        SourceString->Length / sizeof(WCHAR));
 }
 
-NTSTRSAFEDDI RtlUnicodeStringCopyString(PUNICODE_STRING DestinationString,
-                                        NTSTRSAFE_PCWSTR pszSrc)
+NTSTRSAFEDDI RtlUnicodeStringCopyString(PUNICODE_STRING DestinationString, NTSTRSAFE_PCWSTR pszSrc)
 {
     if (!valid_unicode_string(DestinationString, true))
         return STATUS_INVALID_PARAMETER;

@@ -24,6 +24,7 @@ typedef struct case_pair_run {
     uint32_t step;        /* 1: every code point; 2: every other one */
 } case_pair_run;
 
+/* clang-format off */
 static const case_pair_run case_runs[] = {
     {0x0041, 0x005A, 32, 1},    /* Basic Latin */
     {0x00C0, 0x00D6, 32, 1},    /* Latin-1 Supplement */
@@ -63,6 +64,7 @@ static const case_pair_run case_runs[] = {
     {0x24B6, 0x24CF, 26, 1},    /* circled Latin letters */
     {0xFF21, 0xFF3A, 32, 1},    /* fullwidth Latin letters */
 };
+/* clang-format on */
 
 /* One-way mappings: small letters without a capital of their own, and capitals whose small
  * letter already upcases elsewhere. */
@@ -496,8 +498,7 @@ NTSYSAPI NTSTATUS NTAPI RtlUTF8ToUnicodeN(PWSTR UnicodeStringDestination,
 /* Unpaired surrogates (and, with a 4-byte WCHAR, values that are not code points) become U+FFFD
  * and the call returns STATUS_SOME_NOT_MAPPED; a byte count that is not a multiple of
  * sizeof(WCHAR) is STATUS_INVALID_PARAMETER_5. Truncation works as in RtlUTF8ToUnicodeN. */
-NTSYSAPI NTSTATUS NTAPI RtlUnicodeToUTF8N(PCHAR UTF8StringDestination,
-                                          ULONG UTF8StringMaxByteCount,
+NTSYSAPI NTSTATUS NTAPI RtlUnicodeToUTF8N(PCHAR UTF8StringDestination, ULONG UTF8StringMaxByteCount,
                                           PULONG UTF8StringActualByteCount,
                                           PCWCH UnicodeStringSource, ULONG UnicodeStringByteCount)
 {

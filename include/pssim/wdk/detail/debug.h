@@ -227,7 +227,7 @@ NTSYSAPI VOID NTAPI RtlAssert(_In_ PVOID VoidFailedAssertion, _In_ PVOID VoidFil
 #define RTL_VERIFY(exp) PSSIM_CHECK_(NULL, exp, #exp)
 #define RTL_VERIFYMSG(msg, exp) PSSIM_CHECK_((msg), exp, #exp)
 #define RTL_SOFT_ASSERT(exp)                                                                       \
-    ((void)((!(exp)) ? (DbgPrint("%s(%d): Soft assertion failed\n   Expression: %s\n", __FILE__, \
+    ((void)((!(exp)) ? (DbgPrint("%s(%d): Soft assertion failed\n   Expression: %s\n", __FILE__,   \
                                  __LINE__, #exp),                                                  \
                         0)                                                                         \
                      : 1))

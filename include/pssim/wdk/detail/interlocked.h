@@ -42,12 +42,11 @@ FORCEINLINE LONG InterlockedAdd(_Inout_ LONG volatile *Addend, _In_ LONG Value)
     return __atomic_add_fetch(Addend, Value, PSSIM_SEQ_CST);
 }
 
-FORCEINLINE LONG InterlockedCompareExchange(_Inout_ LONG volatile *Destination,
-                                            _In_ LONG ExChange, _In_ LONG Comperand)
+FORCEINLINE LONG InterlockedCompareExchange(_Inout_ LONG volatile *Destination, _In_ LONG ExChange,
+                                            _In_ LONG Comperand)
 {
     LONG expected = Comperand;
-    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST,
-                                PSSIM_SEQ_CST);
+    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST, PSSIM_SEQ_CST);
     return expected;
 }
 
@@ -96,8 +95,7 @@ FORCEINLINE LONG64 InterlockedCompareExchange64(_Inout_ LONG64 volatile *Destina
                                                 _In_ LONG64 ExChange, _In_ LONG64 Comperand)
 {
     LONG64 expected = Comperand;
-    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST,
-                                PSSIM_SEQ_CST);
+    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST, PSSIM_SEQ_CST);
     return expected;
 }
 
@@ -136,8 +134,7 @@ FORCEINLINE SHORT InterlockedCompareExchange16(_Inout_ SHORT volatile *Destinati
                                                _In_ SHORT ExChange, _In_ SHORT Comperand)
 {
     SHORT expected = Comperand;
-    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST,
-                                PSSIM_SEQ_CST);
+    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST, PSSIM_SEQ_CST);
     return expected;
 }
 
@@ -161,12 +158,11 @@ FORCEINLINE CHAR InterlockedExchange8(_Inout_ CHAR volatile *Target, _In_ CHAR V
     return __atomic_exchange_n(Target, Value, PSSIM_SEQ_CST);
 }
 
-FORCEINLINE CHAR InterlockedCompareExchange8(_Inout_ CHAR volatile *Destination,
-                                             _In_ CHAR ExChange, _In_ CHAR Comperand)
+FORCEINLINE CHAR InterlockedCompareExchange8(_Inout_ CHAR volatile *Destination, _In_ CHAR ExChange,
+                                             _In_ CHAR Comperand)
 {
     CHAR expected = Comperand;
-    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST,
-                                PSSIM_SEQ_CST);
+    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST, PSSIM_SEQ_CST);
     return expected;
 }
 
@@ -196,8 +192,7 @@ FORCEINLINE PVOID InterlockedCompareExchangePointer(_Inout_ PVOID volatile *Dest
                                                     _In_opt_ PVOID Comperand)
 {
     PVOID expected = Comperand;
-    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST,
-                                PSSIM_SEQ_CST);
+    __atomic_compare_exchange_n(Destination, &expected, ExChange, 0, PSSIM_SEQ_CST, PSSIM_SEQ_CST);
     return expected;
 }
 

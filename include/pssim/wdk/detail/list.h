@@ -10,8 +10,9 @@ extern "C" {
 
 /* Called when a list routine finds links that do not point back at each other (Windows raises
  * a fast fail: bug check 0x139 KERNEL_SECURITY_CHECK_FAILURE, parameter 1 = 3, a corrupt
- * LIST_ENTRY). entry is the entry whose neighbours disagree. Never returns. */
-NTKERNELAPI __attribute__((noreturn)) VOID pssim__list_corruption(PLIST_ENTRY entry);
+ * LIST_ENTRY). entry is the entry whose neighbours disagree. Should it return (a simulated bug
+ * check with nowhere to unwind to), the routine that called it leaves every link untouched. */
+NTKERNELAPI VOID pssim__list_corruption(PLIST_ENTRY entry);
 
 FORCEINLINE VOID InitializeListHead(_Out_ PLIST_ENTRY ListHead)
 {
@@ -29,8 +30,10 @@ FORCEINLINE BOOLEAN RemoveEntryList(_In_ PLIST_ENTRY Entry)
 {
     PLIST_ENTRY Flink = Entry->Flink;
     PLIST_ENTRY Blink = Entry->Blink;
-    if (Flink->Blink != Entry || Blink->Flink != Entry)
+    if (Flink->Blink != Entry || Blink->Flink != Entry) {
         pssim__list_corruption(Entry);
+        return FALSE;
+    }
     Blink->Flink = Flink;
     Flink->Blink = Blink;
     return (BOOLEAN)(Flink == Blink);
@@ -41,8 +44,10 @@ FORCEINLINE PLIST_ENTRY RemoveHeadList(_Inout_ PLIST_ENTRY ListHead)
 {
     PLIST_ENTRY Entry = ListHead->Flink;
     PLIST_ENTRY Flink = Entry->Flink;
-    if (Entry->Blink != ListHead || Flink->Blink != Entry)
+    if (Entry->Blink != ListHead || Flink->Blink != Entry) {
         pssim__list_corruption(Entry);
+        return Entry;
+    }
     ListHead->Flink = Flink;
     Flink->Blink = ListHead;
     return Entry;
@@ -52,8 +57,10 @@ FORCEINLINE PLIST_ENTRY RemoveTailList(_Inout_ PLIST_ENTRY ListHead)
 {
     PLIST_ENTRY Entry = ListHead->Blink;
     PLIST_ENTRY Blink = Entry->Blink;
-    if (Entry->Flink != ListHead || Blink->Flink != Entry)
+    if (Entry->Flink != ListHead || Blink->Flink != Entry) {
         pssim__list_corruption(Entry);
+        return Entry;
+    }
     ListHead->Blink = Blink;
     Blink->Flink = ListHead;
     return Entry;
@@ -62,8 +69,10 @@ FORCEINLINE PLIST_ENTRY RemoveTailList(_Inout_ PLIST_ENTRY ListHead)
 FORCEINLINE VOID InsertHeadList(_Inout_ PLIST_ENTRY ListHead, _Inout_ PLIST_ENTRY Entry)
 {
     PLIST_ENTRY Flink = ListHead->Flink;
-    if (Flink->Blink != ListHead)
+    if (Flink->Blink != ListHead) {
         pssim__list_corruption(ListHead);
+        return;
+    }
     Entry->Flink = Flink;
     Entry->Blink = ListHead;
     Flink->Blink = Entry;
@@ -73,8 +82,10 @@ FORCEINLINE VOID InsertHeadList(_Inout_ PLIST_ENTRY ListHead, _Inout_ PLIST_ENTR
 FORCEINLINE VOID InsertTailList(_Inout_ PLIST_ENTRY ListHead, _Inout_ PLIST_ENTRY Entry)
 {
     PLIST_ENTRY Blink = ListHead->Blink;
-    if (Blink->Flink != ListHead)
+    if (Blink->Flink != ListHead) {
         pssim__list_corruption(ListHead);
+        return;
+    }
     Entry->Flink = ListHead;
     Entry->Blink = Blink;
     Blink->Flink = Entry;
@@ -86,10 +97,14 @@ FORCEINLINE VOID InsertTailList(_Inout_ PLIST_ENTRY ListHead, _Inout_ PLIST_ENTR
 FORCEINLINE VOID AppendTailList(_Inout_ PLIST_ENTRY ListHead, _Inout_ PLIST_ENTRY ListToAppend)
 {
     PLIST_ENTRY ListEnd = ListHead->Blink;
-    if (ListHead->Flink->Blink != ListHead || ListEnd->Flink != ListHead)
+    if (ListHead->Flink->Blink != ListHead || ListEnd->Flink != ListHead) {
         pssim__list_corruption(ListHead);
-    if (ListToAppend->Flink->Blink != ListToAppend || ListToAppend->Blink->Flink != ListToAppend)
+        return;
+    }
+    if (ListToAppend->Flink->Blink != ListToAppend || ListToAppend->Blink->Flink != ListToAppend) {
         pssim__list_corruption(ListToAppend);
+        return;
+    }
     ListEnd->Flink = ListToAppend;
     ListHead->Blink = ListToAppend->Blink;
     ListToAppend->Blink->Flink = ListHead;

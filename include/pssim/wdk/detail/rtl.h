@@ -131,8 +131,7 @@ NTSYSAPI NTSTATUS NTAPI RtlDowncaseUnicodeString(_Inout_ PUNICODE_STRING Destina
                                                  _In_ BOOLEAN AllocateDestinationString);
 
 /* ---- allocation, conversion ---- */
-NTSYSAPI NTSTATUS NTAPI RtlDuplicateUnicodeString(_In_ ULONG Flags,
-                                                  _In_ PCUNICODE_STRING StringIn,
+NTSYSAPI NTSTATUS NTAPI RtlDuplicateUnicodeString(_In_ ULONG Flags, _In_ PCUNICODE_STRING StringIn,
                                                   _Out_ PUNICODE_STRING StringOut);
 NTSYSAPI NTSTATUS NTAPI RtlAnsiStringToUnicodeString(_Inout_ PUNICODE_STRING DestinationString,
                                                      _In_ PCANSI_STRING SourceString,
@@ -170,10 +169,9 @@ NTSYSAPI NTSTATUS NTAPI RtlInt64ToUnicodeString(_In_ ULONGLONG Value, _In_opt_ U
 #define RtlIntPtrToUnicodeString(Value, Base, String)                                              \
     RtlIntegerToUnicodeString((ULONG)(Value), Base, String)
 #endif
-NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToInteger(_In_ PCUNICODE_STRING String,
-                                                  _In_opt_ ULONG Base, _Out_ PULONG Value);
-NTSYSAPI NTSTATUS NTAPI RtlCharToInteger(_In_ PCSZ String, _In_opt_ ULONG Base,
-                                         _Out_ PULONG Value);
+NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToInteger(_In_ PCUNICODE_STRING String, _In_opt_ ULONG Base,
+                                                  _Out_ PULONG Value);
+NTSYSAPI NTSTATUS NTAPI RtlCharToInteger(_In_ PCSZ String, _In_opt_ ULONG Base, _Out_ PULONG Value);
 NTSYSAPI NTSTATUS NTAPI RtlIntegerToChar(_In_ ULONG Value, _In_opt_ ULONG Base,
                                          _In_ LONG OutputLength, _Out_ PSZ String);
 
