@@ -16,22 +16,22 @@
 
 /* One notify call as a routine saw it. */
 typedef struct rec_event {
-    char kind[24];      /* "proc", "procex", "procex2", "thread", "image", ... */
-    HANDLE pid, tid;    /* ProcessId / ThreadId arguments */
-    HANDLE parent;      /* ParentId (plain) or CreateInfo->ParentProcessId */
-    int create;         /* 1 create, 0 exit */
+    char kind[24];           /* "proc", "procex", "procex2", "thread", "image", ... */
+    HANDLE pid, tid;         /* ProcessId / ThreadId arguments */
+    HANDLE parent;           /* ParentId (plain) or CreateInfo->ParentProcessId */
+    int create;              /* 1 create, 0 exit */
     HANDLE cur_pid, cur_tid; /* PsGetCurrentProcessId / PsGetCurrentThreadId inside */
     KIRQL irql;
     BOOLEAN apcs_disabled;
     BOOLEAN all_apcs_disabled;
     CLIENT_ID creating;
-    ULONG flags;        /* CreateInfo->Flags or IMAGE_INFO.Properties */
+    ULONG flags; /* CreateInfo->Flags or IMAGE_INFO.Properties */
     int has_cmdline;
-    char image[160];    /* UTF-8 of the image name seen (ASCII only here) */
+    char image[160]; /* UTF-8 of the image name seen (ASCII only here) */
     void *file_object;
     ULONG_PTR image_base;
     SIZE_T image_size;
-    int slot_tag;       /* which test routine (for order checks) */
+    int slot_tag;             /* which test routine (for order checks) */
     NTSTATUS creation_status; /* CreateInfo->CreationStatus as the routine found it */
 } rec_event;
 

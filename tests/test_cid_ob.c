@@ -227,9 +227,9 @@ static void test_handles(void **state)
     HANDLE uh;
     assert_int_equal(ZwOpenProcess(&uh, PROCESS_QUERY_LIMITED_INFORMATION, &oa, &cid),
                      STATUS_SUCCESS);
-    assert_int_equal(ObReferenceObjectByHandle(uh, PROCESS_TERMINATE, *PsProcessType, UserMode,
-                                               &obj, NULL),
-                     STATUS_ACCESS_DENIED);
+    assert_int_equal(
+        ObReferenceObjectByHandle(uh, PROCESS_TERMINATE, *PsProcessType, UserMode, &obj, NULL),
+        STATUS_ACCESS_DENIED);
     assert_int_equal(ObReferenceObjectByHandle(uh, PROCESS_QUERY_LIMITED_INFORMATION,
                                                *PsProcessType, UserMode, &obj, NULL),
                      STATUS_SUCCESS);
@@ -248,19 +248,19 @@ static void test_handles(void **state)
     assert_ptr_equal(PsGetThreadId((PETHREAD)obj), tid);
     ObDereferenceObject(obj);
     ZwClose(h);
-    assert_int_equal(ObReferenceObjectByHandle(NtCurrentProcess(), 0, *PsProcessType, KernelMode,
-                                               &obj, NULL),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        ObReferenceObjectByHandle(NtCurrentProcess(), 0, *PsProcessType, KernelMode, &obj, NULL),
+        STATUS_SUCCESS);
     assert_ptr_equal(obj, PsGetCurrentProcess());
     ObDereferenceObject(obj);
     /* ObOpenObjectByPointer gives a handle to an object we hold. */
     PEPROCESS p;
     assert_int_equal(PsLookupProcessByProcessId(pid, &p), STATUS_SUCCESS);
-    assert_int_equal(ObOpenObjectByPointer(p, OBJ_KERNEL_HANDLE, NULL, GENERIC_READ,
-                                           *PsProcessType, KernelMode, &h),
+    assert_int_equal(ObOpenObjectByPointer(p, OBJ_KERNEL_HANDLE, NULL, GENERIC_READ, *PsProcessType,
+                                           KernelMode, &h),
                      STATUS_SUCCESS);
-    assert_int_equal(ObOpenObjectByPointer(p, OBJ_KERNEL_HANDLE, NULL, GENERIC_READ,
-                                           *PsThreadType, KernelMode, &uh),
+    assert_int_equal(ObOpenObjectByPointer(p, OBJ_KERNEL_HANDLE, NULL, GENERIC_READ, *PsThreadType,
+                                           KernelMode, &uh),
                      STATUS_OBJECT_TYPE_MISMATCH);
     ZwClose(h);
     ObDereferenceObject(p);

@@ -120,12 +120,12 @@ static void test_nt_and_zw_forms(void **state)
 {
     (void)state;
     PROCESS_BASIC_INFORMATION a, b;
-    assert_int_equal(ZwQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &a,
-                                               sizeof(a), NULL),
-                     STATUS_SUCCESS);
-    assert_int_equal(NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &b,
-                                               sizeof(b), NULL),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        ZwQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &a, sizeof(a), NULL),
+        STATUS_SUCCESS);
+    assert_int_equal(
+        NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &b, sizeof(b), NULL),
+        STATUS_SUCCESS);
     assert_memory_equal(&a, &b, sizeof(a));
     assert_int_equal(ExGetPreviousMode(), KernelMode);
 }

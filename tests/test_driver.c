@@ -66,9 +66,10 @@ static NTSTATUS entry_register(PDRIVER_OBJECT d, PUNICODE_STRING reg)
     ex2_status = PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
                                                     AS_PVOID(proc_ex), FALSE);
     if (NT_SUCCESS(ex2_status))
-        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(proc_ex), TRUE);
-    thread_ex_status = PsSetCreateThreadNotifyRoutineEx(PsCreateThreadNotifyNonSystem,
-                                                        AS_PVOID(thread_cb));
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(proc_ex),
+                                           TRUE);
+    thread_ex_status =
+        PsSetCreateThreadNotifyRoutineEx(PsCreateThreadNotifyNonSystem, AS_PVOID(thread_cb));
     if (NT_SUCCESS(thread_ex_status))
         PsRemoveCreateThreadNotifyRoutine(thread_cb);
     d->DriverUnload = unload_all;
@@ -116,8 +117,9 @@ static void test_load_with_integrity(void **state)
 {
     pssim_machine *m = *state;
     PDRIVER_OBJECT d;
-    assert_int_equal(pssim_driver_load(m, entry_register, "gooddrv", PSSIM_DRIVER_FORCE_INTEGRITY, &d),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        pssim_driver_load(m, entry_register, "gooddrv", PSSIM_DRIVER_FORCE_INTEGRITY, &d),
+        STATUS_SUCCESS);
     assert_non_null(d);
     assert_ptr_equal(entry_pid, PSSIM_SYSTEM_PID);
     assert_true(entry_tid != pssim_host_tid(m));
@@ -173,8 +175,9 @@ static void test_forgotten_routine_bugchecks(void **state)
 {
     pssim_machine *m = *state;
     PDRIVER_OBJECT d;
-    assert_int_equal(pssim_driver_load(m, entry_forgetful, "forgetful", PSSIM_DRIVER_FORCE_INTEGRITY, &d),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        pssim_driver_load(m, entry_forgetful, "forgetful", PSSIM_DRIVER_FORCE_INTEGRITY, &d),
+        STATUS_SUCCESS);
     assert_int_equal(spawn(m, "\\one.exe", NULL, NULL), STATUS_SUCCESS);
     assert_int_equal(pssim_driver_unload(m, d), STATUS_SUCCESS);
     assert_int_equal(unload_calls, 1);
@@ -210,12 +213,15 @@ static void test_driver_bad_input(void **state)
 {
     pssim_machine *m = *state;
     PDRIVER_OBJECT d;
-    assert_int_equal(pssim_driver_load(NULL, entry_no_unload, "a", 0, &d), STATUS_INVALID_PARAMETER);
+    assert_int_equal(pssim_driver_load(NULL, entry_no_unload, "a", 0, &d),
+                     STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_driver_load(m, NULL, "a", 0, &d), STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_driver_load(m, entry_no_unload, NULL, 0, &d), STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_driver_load(m, entry_no_unload, "", 0, &d), STATUS_INVALID_PARAMETER);
-    assert_int_equal(pssim_driver_load(m, entry_no_unload, "a\\b", 0, &d), STATUS_INVALID_PARAMETER);
-    assert_int_equal(pssim_driver_load(m, entry_no_unload, "a", 0x80, &d), STATUS_INVALID_PARAMETER);
+    assert_int_equal(pssim_driver_load(m, entry_no_unload, "a\\b", 0, &d),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(pssim_driver_load(m, entry_no_unload, "a", 0x80, &d),
+                     STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_driver_load(m, entry_no_unload, "dup", 0, &d), STATUS_SUCCESS);
     assert_int_equal(pssim_driver_load(m, entry_no_unload, "dup", 0, NULL),
                      STATUS_IMAGE_ALREADY_LOADED);

@@ -38,7 +38,7 @@ static void test_config_validation(void **state)
     cfg.duplicate_notify = -1;
     assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_machine_create(NULL, NULL), STATUS_INVALID_PARAMETER);
-    pssim_config_init(NULL);   /* no crash */
+    pssim_config_init(NULL);     /* no crash */
     pssim_machine_destroy(NULL); /* no-op */
     pssim_config_init(&cfg);
     cfg.cpu_count = 64;

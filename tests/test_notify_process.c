@@ -194,9 +194,9 @@ static void test_slot_order_and_lowest_free_slot(void **state)
     assert_int_equal(rec_log[2].slot_tag, 2);
     /* Free slot 0; a later registration takes it and runs first. */
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_a, TRUE), STATUS_SUCCESS);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                        AS_PVOID(ex2_a), FALSE),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(ex2_a), FALSE),
+        STATUS_SUCCESS);
     rec_reset();
     assert_int_equal(spawn(m, "\\y.exe", NULL, NULL), STATUS_SUCCESS);
     assert_int_equal(rec_count, 3);
@@ -217,9 +217,9 @@ static void test_table_full(void **state)
         assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_a, FALSE), STATUS_SUCCESS);
     for (int i = 0; i < 32; i++)
         assert_int_equal(PsSetCreateProcessNotifyRoutineEx(ex_a, FALSE), STATUS_SUCCESS);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                        AS_PVOID(ex2_a), FALSE),
-                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(ex2_a), FALSE),
+        STATUS_INVALID_PARAMETER);
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_b, FALSE), STATUS_INVALID_PARAMETER);
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_a, TRUE), STATUS_SUCCESS);
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_b, FALSE), STATUS_SUCCESS);
@@ -229,9 +229,9 @@ static void test_table_full(void **state)
 static void test_ex2_bad_type(void **state)
 {
     (void)state;
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2((PSCREATEPROCESSNOTIFYTYPE)1,
-                                                        AS_PVOID(ex2_a), FALSE),
-                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2((PSCREATEPROCESSNOTIFYTYPE)1, AS_PVOID(ex2_a), FALSE),
+        STATUS_INVALID_PARAMETER);
 }
 
 /* PROC-REG-7: duplicates take two slots and are called twice by default; the documented
@@ -252,8 +252,8 @@ static void test_duplicate_registration(void **state)
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_a, FALSE), STATUS_SUCCESS);
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_a, FALSE), STATUS_INVALID_PARAMETER);
     /* A different flavour of the same pointer is not a duplicate. */
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx((PCREATE_PROCESS_NOTIFY_ROUTINE_EX)(void (*)(void))plain_a,
-                                                       FALSE),
+    assert_int_equal(PsSetCreateProcessNotifyRoutineEx(
+                         (PCREATE_PROCESS_NOTIFY_ROUTINE_EX)(void (*)(void))plain_a, FALSE),
                      STATUS_SUCCESS);
     pssim_machine_destroy(m2);
 }
@@ -266,18 +266,18 @@ static void test_flavour_matched_removal(void **state)
     PCREATE_PROCESS_NOTIFY_ROUTINE as_plain = (PCREATE_PROCESS_NOTIFY_ROUTINE)(void (*)(void))ex_a;
     assert_int_equal(PsSetCreateProcessNotifyRoutineEx(ex_a, FALSE), STATUS_SUCCESS);
     assert_int_equal(PsSetCreateProcessNotifyRoutine(as_plain, TRUE), STATUS_PROCEDURE_NOT_FOUND);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                        AS_PVOID(ex_a), TRUE),
-                     STATUS_PROCEDURE_NOT_FOUND);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(ex_a), TRUE),
+        STATUS_PROCEDURE_NOT_FOUND);
     assert_int_equal(PsSetCreateProcessNotifyRoutineEx(ex_a, TRUE), STATUS_SUCCESS);
     assert_int_equal(PsSetCreateProcessNotifyRoutineEx(ex_a, TRUE), STATUS_PROCEDURE_NOT_FOUND);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                        AS_PVOID(ex2_a), FALSE),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(ex2_a), FALSE),
+        STATUS_SUCCESS);
     assert_int_equal(PsSetCreateProcessNotifyRoutineEx(ex2_a, TRUE), STATUS_PROCEDURE_NOT_FOUND);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                        AS_PVOID(ex2_a), TRUE),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(ex2_a), TRUE),
+        STATUS_SUCCESS);
 }
 
 /* PROC-NOTIFY-7/8/11 and Appendix A (denied create): the denier's status is returned, later
@@ -341,9 +341,9 @@ static void test_subsystem_filtering(void **state)
     pssim_machine *m = *state;
     assert_int_equal(PsSetCreateProcessNotifyRoutine(plain_a, FALSE), STATUS_SUCCESS);
     assert_int_equal(PsSetCreateProcessNotifyRoutineEx(ex_a, FALSE), STATUS_SUCCESS);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems,
-                                                        AS_PVOID(ex2_a), FALSE),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, AS_PVOID(ex2_a), FALSE),
+        STATUS_SUCCESS);
     static const char cmd[] = "/bin/ls\0-l\0/tmp";
     pssim_process_params p;
     pssim_process_params_init(&p);
@@ -489,9 +489,9 @@ static void test_bad_input(void **state)
     (void)state;
     assert_int_equal(PsSetCreateProcessNotifyRoutine(NULL, FALSE), STATUS_INVALID_PARAMETER);
     assert_int_equal(PsSetCreateProcessNotifyRoutineEx(NULL, FALSE), STATUS_INVALID_PARAMETER);
-    assert_int_equal(PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, NULL,
-                                                        FALSE),
-                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(
+        PsSetCreateProcessNotifyRoutineEx2(PsCreateProcessNotifySubsystems, NULL, FALSE),
+        STATUS_INVALID_PARAMETER);
     assert_int_equal(PsSetCreateProcessNotifyRoutine(NULL, TRUE), STATUS_PROCEDURE_NOT_FOUND);
 }
 

@@ -67,9 +67,9 @@ static void register_all(void)
 {
     assert_int_equal(PsSetCreateProcessNotifyRoutine(proc_plain, FALSE), STATUS_SUCCESS);
     assert_int_equal(PsSetCreateThreadNotifyRoutine(thread_plain), STATUS_SUCCESS);
-    assert_int_equal(PsSetCreateThreadNotifyRoutineEx(PsCreateThreadNotifyNonSystem,
-                                                      AS_PVOID(thread_nonsystem)),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        PsSetCreateThreadNotifyRoutineEx(PsCreateThreadNotifyNonSystem, AS_PVOID(thread_nonsystem)),
+        STATUS_SUCCESS);
     assert_int_equal(PsSetCreateThreadNotifyRoutineEx(PsCreateThreadNotifySubsystems,
                                                       AS_PVOID(thread_subsystems)),
                      STATUS_SUCCESS);
@@ -227,9 +227,9 @@ static void test_thread_registration_rules(void **state)
                          STATUS_SUCCESS);
     assert_int_equal(PsSetCreateThreadNotifyRoutine(thread_nonsystem),
                      STATUS_INSUFFICIENT_RESOURCES);
-    assert_int_equal(PsSetCreateThreadNotifyRoutineEx((PSCREATETHREADNOTIFYTYPE)2,
-                                                      AS_PVOID(thread_plain)),
-                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(
+        PsSetCreateThreadNotifyRoutineEx((PSCREATETHREADNOTIFYTYPE)2, AS_PVOID(thread_plain)),
+        STATUS_INVALID_PARAMETER);
     assert_int_equal(PsRemoveCreateThreadNotifyRoutine(thread_nonsystem),
                      STATUS_PROCEDURE_NOT_FOUND);
     assert_int_equal(PsRemoveCreateThreadNotifyRoutine(thread_subsystems), STATUS_SUCCESS);
@@ -242,9 +242,9 @@ static void test_image_registration_rules(void **state)
 {
     (void)state;
     assert_int_equal(PsSetLoadImageNotifyRoutineEx(image_plain, 0x2), STATUS_INVALID_PARAMETER_2);
-    assert_int_equal(PsSetLoadImageNotifyRoutineEx(image_plain,
-                                                   PS_IMAGE_NOTIFY_CONFLICTING_ARCHITECTURE),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        PsSetLoadImageNotifyRoutineEx(image_plain, PS_IMAGE_NOTIFY_CONFLICTING_ARCHITECTURE),
+        STATUS_SUCCESS);
     for (int i = 1; i < 64; i++)
         assert_int_equal(PsSetLoadImageNotifyRoutine(image_plain), STATUS_SUCCESS);
     assert_int_equal(PsSetLoadImageNotifyRoutine(image_plain), STATUS_INSUFFICIENT_RESOURCES);
@@ -262,10 +262,12 @@ static void test_image_loads(void **state)
     HANDLE pid;
     assert_int_equal(spawn(m, "\\app.exe", &pid, NULL), STATUS_SUCCESS);
     rec_reset();
-    assert_int_equal(pssim_image_load(m, pid, "\\Windows\\System32\\user32.dll", 0x7FFA0000, 0x1000),
-                     STATUS_SUCCESS);
-    assert_int_equal(pssim_image_load(m, pid, "\\Windows\\System32\\user32.dll", 0x7FFB0000, 0x1000),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        pssim_image_load(m, pid, "\\Windows\\System32\\user32.dll", 0x7FFA0000, 0x1000),
+        STATUS_SUCCESS);
+    assert_int_equal(
+        pssim_image_load(m, pid, "\\Windows\\System32\\user32.dll", 0x7FFB0000, 0x1000),
+        STATUS_SUCCESS);
     assert_int_equal(pssim_image_load(m, NULL, "\\SystemRoot\\System32\\drivers\\x.sys",
                                       0xFFFFF80000000000ULL, 0x2000),
                      STATUS_SUCCESS);

@@ -106,7 +106,8 @@ static void test_registration_oom(void **state)
     (void)state;
     pssim_machine *m = new_machine();
     pssim__alloc_fail_at(1);
-    assert_int_equal(PsSetCreateProcessNotifyRoutine(proc_cb, FALSE), STATUS_INSUFFICIENT_RESOURCES);
+    assert_int_equal(PsSetCreateProcessNotifyRoutine(proc_cb, FALSE),
+                     STATUS_INSUFFICIENT_RESOURCES);
     pssim__alloc_fail_at(1);
     assert_int_equal(PsSetLoadImageNotifyRoutine(image_cb), STATUS_INSUFFICIENT_RESOURCES);
     pssim__alloc_fail_at(0);

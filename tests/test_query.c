@@ -68,9 +68,9 @@ static void test_process_basic(void **state)
     assert_int_equal(pbi.InheritedFromUniqueProcessId, (ULONG_PTR)pssim_host_pid(m));
     assert_int_equal(pbi.ExitStatus, STATUS_PENDING);
     assert_non_null(pbi.PebBaseAddress);
-    assert_int_equal(ZwQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi) - 1,
-                                               &ret),
-                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(
+        ZwQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi) - 1, &ret),
+        STATUS_INFO_LENGTH_MISMATCH);
     PROCESS_EXTENDED_BASIC_INFORMATION ext;
     assert_int_equal(ZwQueryInformationProcess(h, ProcessBasicInformation, &ext, sizeof(ext), &ret),
                      STATUS_SUCCESS);
@@ -90,12 +90,12 @@ static void test_length_before_handle(void **state)
 {
     (void)state;
     PROCESS_BASIC_INFORMATION pbi;
-    assert_int_equal(ZwQueryInformationProcess((HANDLE)0x1230, ProcessBasicInformation, &pbi, 3,
-                                               NULL),
-                     STATUS_INFO_LENGTH_MISMATCH);
-    assert_int_equal(ZwQueryInformationProcess((HANDLE)0x1230, ProcessBasicInformation, &pbi,
-                                               sizeof(pbi), NULL),
-                     STATUS_INVALID_HANDLE);
+    assert_int_equal(
+        ZwQueryInformationProcess((HANDLE)0x1230, ProcessBasicInformation, &pbi, 3, NULL),
+        STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(
+        ZwQueryInformationProcess((HANDLE)0x1230, ProcessBasicInformation, &pbi, sizeof(pbi), NULL),
+        STATUS_INVALID_HANDLE);
 }
 
 /* QUERY-5: ProcessImageFileName: too small gives the needed size; success writes the string
@@ -129,9 +129,9 @@ static void test_command_line(void **state)
     HANDLE h = open_process(wsl_pid);
     char buf[256];
     ULONG ret;
-    assert_int_equal(ZwQueryInformationProcess(h, ProcessCommandLineInformation, buf, sizeof(buf),
-                                               &ret),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        ZwQueryInformationProcess(h, ProcessCommandLineInformation, buf, sizeof(buf), &ret),
+        STATUS_SUCCESS);
     rec_event e;
     rec_copy_name(&e, (PCUNICODE_STRING)buf);
     assert_string_equal(e.image, "/bin/ls|-l"); /* the recorder shows NUL as '|' */
@@ -166,17 +166,17 @@ static void test_bad_class_and_type(void **state)
 {
     (void)state;
     ULONG v;
-    assert_int_equal(ZwQueryInformationProcess(NtCurrentProcess(), (PROCESSINFOCLASS)9999, &v,
-                                               sizeof(v), NULL),
-                     STATUS_INVALID_INFO_CLASS);
-    assert_int_equal(ZwQueryInformationProcess(NtCurrentProcess(), ProcessBasePriority, &v,
-                                               sizeof(v), NULL),
-                     STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(
+        ZwQueryInformationProcess(NtCurrentProcess(), (PROCESSINFOCLASS)9999, &v, sizeof(v), NULL),
+        STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(
+        ZwQueryInformationProcess(NtCurrentProcess(), ProcessBasePriority, &v, sizeof(v), NULL),
+        STATUS_INVALID_INFO_CLASS);
     HANDLE th = open_thread(win_tid);
     PROCESS_BASIC_INFORMATION pbi;
-    assert_int_equal(ZwQueryInformationProcess(th, ProcessBasicInformation, &pbi, sizeof(pbi),
-                                               NULL),
-                     STATUS_OBJECT_TYPE_MISMATCH);
+    assert_int_equal(
+        ZwQueryInformationProcess(th, ProcessBasicInformation, &pbi, sizeof(pbi), NULL),
+        STATUS_OBJECT_TYPE_MISMATCH);
     THREAD_BASIC_INFORMATION tbi;
     assert_int_equal(ZwQueryInformationThread(NtCurrentProcess(), ThreadBasicInformation, &tbi,
                                               sizeof(tbi), NULL),

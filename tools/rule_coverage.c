@@ -90,8 +90,8 @@ static void parse_semantics(char *text, int first, int last)
         }
     }
     for (int i = 0; i < rule_count; i++)
-        rules[i].needs = strchr(rules[i].tags, 'D') || strchr(rules[i].tags, 'H') ||
-                         strchr(rules[i].tags, 'W');
+        rules[i].needs =
+            strchr(rules[i].tags, 'D') || strchr(rules[i].tags, 'H') || strchr(rules[i].tags, 'W');
 }
 
 static void cite(const char *area, long number)
@@ -107,7 +107,8 @@ static void cite(const char *area, long number)
 static void scan_citations(const char *text)
 {
     for (const char *p = text; *p; p++) {
-        if (!isupper((unsigned char)*p) || (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '-')))
+        if (!isupper((unsigned char)*p) ||
+            (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '-')))
             continue;
         const char *q = p;
         while (isupper((unsigned char)*q) || *q == '-')
@@ -203,7 +204,8 @@ int main(int argc, char **argv)
             optional++;
         }
     }
-    printf("%d rules in sections %s-%s: %d cited, %d required but uncovered, %d deferred or optional\n",
+    printf("%d rules in sections %s-%s: %d cited, %d required but uncovered, %d deferred or "
+           "optional\n",
            rule_count, argv[2], argv[3], cited, missing, optional);
     free(sem);
     free(definite);

@@ -36,7 +36,8 @@ typedef struct pssim_machine pssim_machine; /* opaque */
 #define PSSIM_CID_REUSE_IMMEDIATE 1 /* the lowest free ID at once: exposes stale-ID bugs */
 
 #define PSSIM_DUPLICATE_ALLOW 0  /* PROC-REG-7: what Windows 10/11 do (two slots, two calls) */
-#define PSSIM_DUPLICATE_REJECT 1 /* PROC-REG-7: what the DDI pages say (STATUS_INVALID_PARAMETER) */
+#define PSSIM_DUPLICATE_REJECT 1 /* PROC-REG-7: what the DDI pages say (STATUS_INVALID_PARAMETER)  \
+                                  */
 
 typedef struct pssim_config {
     uint32_t cpu_count;           /* simulated processors, 1..64; default 1 */
@@ -47,13 +48,13 @@ typedef struct pssim_config {
     int cid_reuse;                /* PSSIM_CID_REUSE_FIFO (default) or PSSIM_CID_REUSE_IMMEDIATE */
     int duplicate_notify;         /* PSSIM_DUPLICATE_ALLOW (default) or PSSIM_DUPLICATE_REJECT */
     /* Additions beyond the fixed contract: */
-    bool orphan_exit;      /* PROC-NOTIFY-12: deliver process-exit notifications for a process
-                              that never had a thread (default false: WRK/current behaviour) */
-    uint64_t event_cost_ns; /* virtual time one Ps event (create, exit, image map) costs;
-                               default 1000 */
+    bool orphan_exit;         /* PROC-NOTIFY-12: deliver process-exit notifications for a process
+                                 that never had a thread (default false: WRK/current behaviour) */
+    uint64_t event_cost_ns;   /* virtual time one Ps event (create, exit, image map) costs;
+                                 default 1000 */
     int64_t boot_system_time; /* KeQuerySystemTime at virtual time 0, in 100 ns units since
                                  1601-01-01; default 2026-01-01T00:00:00Z */
-    bool debug_print_stderr; /* also echo DbgPrint output to stderr; default false */
+    bool debug_print_stderr;  /* also echo DbgPrint output to stderr; default false */
 } pssim_config;
 
 PSSIM_API void pssim_config_init(pssim_config *cfg);
@@ -66,8 +67,8 @@ PSSIM_API const char *pssim_status_name(NTSTATUS s);
 /* Well-known objects of every machine. */
 #define PSSIM_IDLE_PID ((HANDLE)(ULONG_PTR)0)
 #define PSSIM_SYSTEM_PID ((HANDLE)(ULONG_PTR)4)
-PSSIM_API HANDLE pssim_host_pid(pssim_machine *m);   /* the host process ("pssim-host.exe") */
-PSSIM_API HANDLE pssim_host_tid(pssim_machine *m);   /* the adopted caller thread */
+PSSIM_API HANDLE pssim_host_pid(pssim_machine *m); /* the host process ("pssim-host.exe") */
+PSSIM_API HANDLE pssim_host_tid(pssim_machine *m); /* the adopted caller thread */
 
 /* ---------------------------------------------------------------------------------------------
  * Drivers
@@ -90,18 +91,18 @@ typedef enum { PSSIM_SUBSYSTEM_WIN32 = 0, PSSIM_SUBSYSTEM_WSL = 1 } pssim_subsys
 #define PSSIM_PROCESS_VALID_FLAGS 0x1
 
 typedef struct pssim_process_params {
-    const char *image_path;   /* UTF-8 NT path or, for WSL, a Linux path; required */
-    const char *command_line; /* UTF-8; NULL = none (CommandLine is NULL in CreateInfo). For WSL
-                                 the arguments are separated by NUL: pass them with
-                                 command_line_length */
-    HANDLE parent_pid;        /* NULL = the calling thread's process */
+    const char *image_path;    /* UTF-8 NT path or, for WSL, a Linux path; required */
+    const char *command_line;  /* UTF-8; NULL = none (CommandLine is NULL in CreateInfo). For WSL
+                                  the arguments are separated by NUL: pass them with
+                                  command_line_length */
+    HANDLE parent_pid;         /* NULL = the calling thread's process */
     pssim_subsystem subsystem; /* default WIN32 */
-    uint32_t flags;           /* PSSIM_PROCESS_* */
+    uint32_t flags;            /* PSSIM_PROCESS_* */
     /* Additions beyond the fixed contract: */
-    size_t command_line_length; /* bytes of command_line; 0 = strlen(command_line). Lets a WSL
-                                   command line carry NUL separators (PROC-NOTIFY-15) */
-    uint64_t image_base;        /* where the EXE is mapped; 0 = 0x00007FF600000000 */
-    uint64_t image_size;        /* SizeOfImage of the EXE; 0 = 0x10000 */
+    size_t command_line_length;      /* bytes of command_line; 0 = strlen(command_line). Lets a WSL
+                                        command line carry NUL separators (PROC-NOTIFY-15) */
+    uint64_t image_base;             /* where the EXE is mapped; 0 = 0x00007FF600000000 */
+    uint64_t image_size;             /* SizeOfImage of the EXE; 0 = 0x10000 */
     bool file_open_name_unavailable; /* FileOpenNameAvailable = 0 in CreateInfo */
 } pssim_process_params;
 
@@ -127,7 +128,8 @@ typedef struct pssim_bugcheck {
     char text[512]; /* readable: the rule, the routine, the driver, the fix */
 } pssim_bugcheck;
 
-PSSIM_API bool pssim_machine_bugcheck(const pssim_machine *m, pssim_bugcheck *out /* may be NULL */);
+PSSIM_API bool pssim_machine_bugcheck(const pssim_machine *m,
+                                      pssim_bugcheck *out /* may be NULL */);
 /* The name of a bug check code ("DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS"), or
  * "UNKNOWN_BUGCHECK"; never NULL. */
 PSSIM_API const char *pssim_bugcheck_name(ULONG code);

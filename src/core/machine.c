@@ -137,7 +137,8 @@ NTSTATUS pssim_machine_create(const pssim_config *cfg, pssim_machine **out)
     snprintf(m->host_image.name, sizeof(m->host_image.name), "%s", "pssim-host");
     InitializeListHead(&m->host_image.link);
     m->live_set = pssim__ptr_set_create();
-    if (!m->live_set || !ExpPoolInit(&m->pool) || !PspCidTableInit(&m->cid, cfg->cid_reuse == PSSIM_CID_REUSE_IMMEDIATE)) {
+    if (!m->live_set || !ExpPoolInit(&m->pool) ||
+        !PspCidTableInit(&m->cid, cfg->cid_reuse == PSSIM_CID_REUSE_IMMEDIATE)) {
         pssim_machine_destroy(m);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
@@ -149,9 +150,8 @@ NTSTATUS pssim_machine_create(const pssim_config *cfg, pssim_machine **out)
         st = create_builtin(m, "", "System", false, true, false, &m->system_process,
                             &m->system_thread);
     if (NT_SUCCESS(st))
-        st = create_builtin(m, "\\Device\\HarddiskVolume1\\pssim\\pssim-host.exe",
-                            "pssim-host.exe", false, false, true, &m->host_process,
-                            &m->host_thread);
+        st = create_builtin(m, "\\Device\\HarddiskVolume1\\pssim\\pssim-host.exe", "pssim-host.exe",
+                            false, false, true, &m->host_process, &m->host_thread);
     if (!NT_SUCCESS(st)) {
         pssim_machine_destroy(m);
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -239,8 +239,8 @@ void pssim__bugcheck(pssim_machine *m, ULONG code, ULONG_PTR p1, ULONG_PTR p2, U
         m->bugcheck.parameters[1] = p2;
         m->bugcheck.parameters[2] = p3;
         m->bugcheck.parameters[3] = p4;
-        int n = snprintf(m->bugcheck.text, sizeof(m->bugcheck.text), "%s (0x%X): ",
-                         pssim_bugcheck_name(code), (unsigned)code);
+        int n = snprintf(m->bugcheck.text, sizeof(m->bugcheck.text),
+                         "%s (0x%X): ", pssim_bugcheck_name(code), (unsigned)code);
         if (n > 0 && (size_t)n < sizeof(m->bugcheck.text)) {
             va_list ap;
             va_start(ap, fmt);

@@ -83,7 +83,8 @@ pssim_machine *pssim__current_machine(void);
 
 /* Runs body(m, arg) as a control call: refuses a stopped machine, and turns a bug check raised
  * anywhere inside into PSSIM_STATUS_BUGCHECK. */
-NTSTATUS pssim__control_call(pssim_machine *m, NTSTATUS (*body)(pssim_machine *, void *), void *arg);
+NTSTATUS pssim__control_call(pssim_machine *m, NTSTATUS (*body)(pssim_machine *, void *),
+                             void *arg);
 
 /* Stops the machine with a bug check. Inside a control call this does not return; outside one
  * (a WDK call made directly by the test) it records the bug check and returns. */

@@ -70,12 +70,11 @@ static PVOID allocate(bool paged, bool zero, SIZE_T size, ULONG tag)
         KIRQL irql = m->current_thread->irql;
         if ((paged && irql > APC_LEVEL) || irql > DISPATCH_LEVEL) {
             /* Verifier 0xC4 / 0x1 (paged above APC) and 0x2 (nonpaged above DISPATCH). */
-            pssim__bugcheck(m, 0xC4, paged ? 0x1 : 0x2, irql, paged ? PagedPool : NonPagedPool,
-                            size,
-                            "%s pool allocation of %zu bytes (tag '%.4s') at IRQL %u. Fix: "
-                            "allocate nonpaged pool, or allocate before raising IRQL.",
-                            paged ? "paged" : "nonpaged", (size_t)size, (const char *)&tag,
-                            (unsigned)irql);
+            pssim__bugcheck(
+                m, 0xC4, paged ? 0x1 : 0x2, irql, paged ? PagedPool : NonPagedPool, size,
+                "%s pool allocation of %zu bytes (tag '%.4s') at IRQL %u. Fix: "
+                "allocate nonpaged pool, or allocate before raising IRQL.",
+                paged ? "paged" : "nonpaged", (size_t)size, (const char *)&tag, (unsigned)irql);
             return NULL;
         }
     }
@@ -116,12 +115,13 @@ static bool is_paged_type(POOL_TYPE t)
 
 PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
-    POOL_FLAGS kinds = Flags & (POOL_FLAG_NON_PAGED | POOL_FLAG_PAGED | POOL_FLAG_NON_PAGED_EXECUTE);
+    POOL_FLAGS kinds =
+        Flags & (POOL_FLAG_NON_PAGED | POOL_FLAG_PAGED | POOL_FLAG_NON_PAGED_EXECUTE);
     /* Exactly one pool kind must be named; anything else fails the call. */
     if (kinds == 0 || (kinds & (kinds - 1)) != 0)
         return NULL;
-    return allocate(kinds == POOL_FLAG_PAGED, (Flags & POOL_FLAG_UNINITIALIZED) == 0,
-                    NumberOfBytes, Tag);
+    return allocate(kinds == POOL_FLAG_PAGED, (Flags & POOL_FLAG_UNINITIALIZED) == 0, NumberOfBytes,
+                    Tag);
 }
 
 PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)

@@ -60,9 +60,8 @@ static void run_driver_entry(void *arg)
     pssim_machine *m = a->drv->machine;
     PETHREAD t = m->current_thread;
     t->irql = PASSIVE_LEVEL;
-    PSSIM_WITH_DRIVER(m, a->drv, {
-        a->entry_status = a->entry(a->drv->object, &a->drv->registry_path);
-    });
+    PSSIM_WITH_DRIVER(m, a->drv,
+                      { a->entry_status = a->entry(a->drv->object, &a->drv->registry_path); });
 }
 
 static void delete_driver_object(void *body)
@@ -88,8 +87,8 @@ static NTSTATUS load_body(pssim_machine *m, void *arg)
     char buf[192];
     snprintf(buf, sizeof(buf), "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\%s",
              a->name);
-    PDRIVER_OBJECT obj = ObpCreateObject(m, &IopDriverObjectType, sizeof(DRIVER_OBJECT) + 160,
-                                         delete_driver_object);
+    PDRIVER_OBJECT obj =
+        ObpCreateObject(m, &IopDriverObjectType, sizeof(DRIVER_OBJECT) + 160, delete_driver_object);
     if (!obj || !PspMakeUnicodeString(buf, strlen(buf), &drv->registry_path)) {
         if (obj)
             ObpDereference(m, obj);

@@ -1,4 +1,5 @@
-/* irql.c: IRQL, critical and guarded regions, previous mode and KeBugCheckEx (IRQL-1..3, SYNC-11). */
+/* irql.c: IRQL, critical and guarded regions, previous mode and KeBugCheckEx (IRQL-1..3, SYNC-11).
+ */
 #include "core/machine.h"
 
 static PETHREAD current(void)

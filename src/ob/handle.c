@@ -1,4 +1,5 @@
-/* handle.c: kernel and per-process handle tables, ZwClose and reference-by-handle (OB-6, QUERY-7). */
+/* handle.c: kernel and per-process handle tables, ZwClose and reference-by-handle (OB-6, QUERY-7).
+ */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -121,8 +122,8 @@ NTSTATUS ZwClose(HANDLE Handle)
 /* Maps GENERIC_* and MAXIMUM_ALLOWED onto the type's specific rights. */
 ACCESS_MASK ObpMapAccess(POBJECT_TYPE type, ACCESS_MASK desired)
 {
-    ACCESS_MASK out = desired & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL |
-                                  MAXIMUM_ALLOWED);
+    ACCESS_MASK out =
+        desired & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL | MAXIMUM_ALLOWED);
     if (desired & GENERIC_READ)
         out |= type->mapping.GenericRead;
     if (desired & GENERIC_WRITE)
@@ -188,9 +189,9 @@ NTSTATUS ObReferenceObjectByHandleWithTag(HANDLE Handle, ACCESS_MASK DesiredAcce
                                      HandleInformation);
 }
 
-NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes, PACCESS_STATE PassedAccessState,
-                               ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
-                               KPROCESSOR_MODE AccessMode, PHANDLE Handle)
+NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes,
+                               PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
+                               POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PHANDLE Handle)
 {
     (void)PassedAccessState;
     pssim_machine *m = pssim__current_machine();

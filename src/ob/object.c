@@ -7,28 +7,28 @@
 #include "ob/ob.h"
 
 struct _OBJECT_TYPE PspProcessObjectType = {
-    PSSIM_OBJECT_PROCESS, "Process",
+    PSSIM_OBJECT_PROCESS,
+    "Process",
     {STANDARD_RIGHTS_READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
-     STANDARD_RIGHTS_WRITE | PROCESS_CREATE_PROCESS | PROCESS_CREATE_THREAD |
-         PROCESS_VM_OPERATION | PROCESS_VM_WRITE | PROCESS_DUP_HANDLE | PROCESS_TERMINATE |
-         PROCESS_SET_QUOTA | PROCESS_SET_INFORMATION | PROCESS_SUSPEND_RESUME,
-     STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION |
-         PROCESS_TERMINATE,
+     STANDARD_RIGHTS_WRITE | PROCESS_CREATE_PROCESS | PROCESS_CREATE_THREAD | PROCESS_VM_OPERATION |
+         PROCESS_VM_WRITE | PROCESS_DUP_HANDLE | PROCESS_TERMINATE | PROCESS_SET_QUOTA |
+         PROCESS_SET_INFORMATION | PROCESS_SUSPEND_RESUME,
+     STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_TERMINATE,
      PROCESS_ALL_ACCESS},
     PROCESS_ALL_ACCESS};
 struct _OBJECT_TYPE PspThreadObjectType = {
-    PSSIM_OBJECT_THREAD, "Thread",
+    PSSIM_OBJECT_THREAD,
+    "Thread",
     {STANDARD_RIGHTS_READ | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
      STANDARD_RIGHTS_WRITE | THREAD_TERMINATE | THREAD_SUSPEND_RESUME | THREAD_ALERT |
          THREAD_SET_INFORMATION | THREAD_SET_CONTEXT,
-     STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION,
-     THREAD_ALL_ACCESS},
+     STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, THREAD_ALL_ACCESS},
     THREAD_ALL_ACCESS};
 struct _OBJECT_TYPE IopFileObjectType = {PSSIM_OBJECT_FILE, "File", {0, 0, 0, 0x1F01FF}, 0x1F01FF};
-struct _OBJECT_TYPE IopDriverObjectType = {PSSIM_OBJECT_DRIVER, "Driver", {0, 0, 0, 0x1F0001},
-                                           0x1F0001};
-struct _OBJECT_TYPE IopDeviceObjectType = {PSSIM_OBJECT_DEVICE, "Device", {0, 0, 0, 0x1F01FF},
-                                           0x1F01FF};
+struct _OBJECT_TYPE IopDriverObjectType = {
+    PSSIM_OBJECT_DRIVER, "Driver", {0, 0, 0, 0x1F0001}, 0x1F0001};
+struct _OBJECT_TYPE IopDeviceObjectType = {
+    PSSIM_OBJECT_DEVICE, "Device", {0, 0, 0, 0x1F01FF}, 0x1F01FF};
 
 static POBJECT_TYPE process_type_ptr = &PspProcessObjectType;
 static POBJECT_TYPE thread_type_ptr = &PspThreadObjectType;
@@ -72,7 +72,8 @@ static void release_memory(pssim_machine *m, OBJECT_HEADER *h)
     h->type = NULL;
     void *evicted = m->quarantine[m->quarantine_next];
     m->quarantine[m->quarantine_next] = h;
-    m->quarantine_next = (m->quarantine_next + 1) % (uint32_t)(sizeof(m->quarantine) / sizeof(m->quarantine[0]));
+    m->quarantine_next =
+        (m->quarantine_next + 1) % (uint32_t)(sizeof(m->quarantine) / sizeof(m->quarantine[0]));
     pssim__free(evicted);
 }
 
@@ -113,8 +114,8 @@ void ObpDestroyAllObjects(pssim_machine *m)
 {
     /* Break every link first: delete routines must not chase objects freed before them. */
     while (!IsListEmpty(&m->all_objects)) {
-        OBJECT_HEADER *h = CONTAINING_RECORD(RemoveHeadList(&m->all_objects), OBJECT_HEADER,
-                                             all_link);
+        OBJECT_HEADER *h =
+            CONTAINING_RECORD(RemoveHeadList(&m->all_objects), OBJECT_HEADER, all_link);
         void *o = OBJECT_HEADER_TO_BODY(h);
         if (h->type == &PspProcessObjectType) {
             PEPROCESS p = o;

@@ -93,9 +93,9 @@ static NTSTATUS open_by_cid(PHANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_A
         object = p;
     }
     POBJECT_TYPE type = OBJECT_TO_OBJECT_HEADER(object)->type;
-    NTSTATUS st = ObpInsertHandle(m, m->current_thread->process,
-                                  (oa->Attributes & OBJ_KERNEL_HANDLE) != 0, object,
-                                  ObpMapAccess(type, DesiredAccess), oa->Attributes, Handle);
+    NTSTATUS st =
+        ObpInsertHandle(m, m->current_thread->process, (oa->Attributes & OBJ_KERNEL_HANDLE) != 0,
+                        object, ObpMapAccess(type, DesiredAccess), oa->Attributes, Handle);
     ObpDereference(m, object);
     return st;
 }

@@ -205,7 +205,8 @@ static pssim_machine *registry_machine(void)
     return pssim__current_machine();
 }
 
-NTSTATUS PsSetCreateProcessNotifyRoutine(PCREATE_PROCESS_NOTIFY_ROUTINE NotifyRoutine, BOOLEAN Remove)
+NTSTATUS PsSetCreateProcessNotifyRoutine(PCREATE_PROCESS_NOTIFY_ROUTINE NotifyRoutine,
+                                         BOOLEAN Remove)
 {
     pssim_machine *m = registry_machine();
     if (!m)
@@ -276,7 +277,8 @@ NTSTATUS PsSetCreateThreadNotifyRoutine(PCREATE_THREAD_NOTIFY_ROUTINE NotifyRout
                             false, STATUS_INSUFFICIENT_RESOURCES);
 }
 
-NTSTATUS PsSetCreateThreadNotifyRoutineEx(PSCREATETHREADNOTIFYTYPE NotifyType, PVOID NotifyInformation)
+NTSTATUS PsSetCreateThreadNotifyRoutineEx(PSCREATETHREADNOTIFYTYPE NotifyType,
+                                          PVOID NotifyInformation)
 {
     pssim_machine *m = registry_machine();
     if (!m)
@@ -445,7 +447,8 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
                 PCREATE_PROCESS_NOTIFY_ROUTINE r = (PCREATE_PROCESS_NOTIFY_ROUTINE)blk->routine;
                 r(process->parent_pid, process->pid, create ? TRUE : FALSE);
             } else {
-                PCREATE_PROCESS_NOTIFY_ROUTINE_EX r = (PCREATE_PROCESS_NOTIFY_ROUTINE_EX)blk->routine;
+                PCREATE_PROCESS_NOTIFY_ROUTINE_EX r =
+                    (PCREATE_PROCESS_NOTIFY_ROUTINE_EX)blk->routine;
                 r(process, process->pid, create ? &info : NULL);
             }
         });

@@ -123,8 +123,7 @@ NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *pa
     p->create_time = pssim__system_time(m);
     p->sequence_number = ++m->next_sequence_number;
     p->base_priority = 8; /* NORMAL_PRIORITY_CLASS (SCHED-3) */
-    p->affinity = m->cfg.cpu_count >= 64 ? ~(KAFFINITY)0
-                                         : (((KAFFINITY)1 << m->cfg.cpu_count) - 1);
+    p->affinity = m->cfg.cpu_count >= 64 ? ~(KAFFINITY)0 : (((KAFFINITY)1 << m->cfg.cpu_count) - 1);
     p->file_open_name_available = !params->file_open_name_unavailable;
     p->image_base = params->image_base ? params->image_base : 0x00007FF600000000ULL;
     p->image_size = params->image_size ? params->image_size : 0x10000;

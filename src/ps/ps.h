@@ -49,9 +49,9 @@ struct _KTHREAD {
     LONGLONG create_time;
     LONGLONG exit_time;
     bool inserted, terminating, terminated;
-    bool system;  /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
-    bool puppet;  /* never runs a body */
-    bool host;    /* the adopted caller */
+    bool system; /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
+    bool puppet; /* never runs a body */
+    bool host;   /* the adopted caller */
     KIRQL irql;
     SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
     SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
@@ -59,7 +59,7 @@ struct _KTHREAD {
     KPRIORITY priority, base_priority;
     KAFFINITY affinity;
     struct pssim_driver *current_driver; /* owner of the code now running on this thread */
-    PVOID teb;           /* stand-in address for user threads; NULL for system/subsystem ones */
+    PVOID teb; /* stand-in address for user threads; NULL for system/subsystem ones */
     PVOID start_address;
 };
 
@@ -80,16 +80,16 @@ typedef enum PSP_NOTIFY_FLAVOUR {
 } PSP_NOTIFY_FLAVOUR;
 
 typedef struct PSP_NOTIFY_SLOT {
-    void (*routine)(void);       /* NULL = free */
-    struct pssim_driver *owner;  /* NULL = the host image */
-    uint8_t flavour;             /* PSP_NOTIFY_FLAVOUR */
-    ULONG_PTR flags;             /* PsSetLoadImageNotifyRoutineEx flags */
-    uint32_t active;             /* invocations in flight (rundown count) */
-    bool removing;               /* removal waits for `active` to drain */
+    void (*routine)(void);      /* NULL = free */
+    struct pssim_driver *owner; /* NULL = the host image */
+    uint8_t flavour;            /* PSP_NOTIFY_FLAVOUR */
+    ULONG_PTR flags;            /* PsSetLoadImageNotifyRoutineEx flags */
+    uint32_t active;            /* invocations in flight (rundown count) */
+    bool removing;              /* removal waits for `active` to drain */
 } PSP_NOTIFY_SLOT;
 
 typedef struct PSP_NOTIFY_TABLE {
-    const char *what; /* "process", "thread", "image" */
+    const char *what;                       /* "process", "thread", "image" */
     PSP_NOTIFY_SLOT *slots[PSP_MAX_NOTIFY]; /* callback blocks; NULL = free slot */
     uint32_t used;
 } PSP_NOTIFY_TABLE;
@@ -119,8 +119,8 @@ void PspCallThreadNotifyRoutines(struct pssim_machine *m, PETHREAD thread, bool 
 void PspCallImageNotifyRoutines(struct pssim_machine *m, PUNICODE_STRING name, HANDLE pid,
                                 uint64_t base, uint64_t size, bool kernel);
 /* Names the first slot owned by `driver` (for the unload report); false when none. */
-bool PspFindRegistrationOf(struct pssim_machine *m, struct pssim_driver *driver,
-                           const char **what, void (**routine)(void));
+bool PspFindRegistrationOf(struct pssim_machine *m, struct pssim_driver *driver, const char **what,
+                           void (**routine)(void));
 
 /* Runs `fn(ctx)` with `thread` as the current thread, as a context switch would. */
 void PspRunOnThread(struct pssim_machine *m, PETHREAD thread, void (*fn)(void *), void *ctx);

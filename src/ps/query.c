@@ -105,7 +105,7 @@ NTSTATUS ZwQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS Proces
     case ProcessBasicInformation: {
         PROCESS_BASIC_INFORMATION pbi;
         memset(&pbi, 0, sizeof(pbi));
-        pbi.ExitStatus = p->exit_status; /* QUERY-10 */
+        pbi.ExitStatus = p->exit_status;   /* QUERY-10 */
         pbi.PebBaseAddress = (PPEB)p->peb; /* QUERY-9 */
         pbi.AffinityMask = p->affinity;
         pbi.BasePriority = p->base_priority;
@@ -150,8 +150,8 @@ NTSTATUS ZwQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS Proces
     }
     case ProcessSubsystemInformation: {
         /* QUERY-8 */
-        SUBSYSTEM_INFORMATION_TYPE t = pico ? SubsystemInformationTypeWSL
-                                            : SubsystemInformationTypeWin32;
+        SUBSYSTEM_INFORMATION_TYPE t =
+            pico ? SubsystemInformationTypeWSL : SubsystemInformationTypeWin32;
         memcpy(out, &t, sizeof(t));
         break;
     }
@@ -273,8 +273,8 @@ NTSTATUS ZwQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInf
         break;
     }
     case ThreadSubsystemInformation: {
-        SUBSYSTEM_INFORMATION_TYPE s = pico ? SubsystemInformationTypeWSL
-                                            : SubsystemInformationTypeWin32;
+        SUBSYSTEM_INFORMATION_TYPE s =
+            pico ? SubsystemInformationTypeWSL : SubsystemInformationTypeWin32;
         memcpy(out, &s, sizeof(s));
         break;
     }

@@ -40,8 +40,8 @@ typedef enum _PSCREATEPROCESSNOTIFYTYPE {
 
 NTKERNELAPI NTSTATUS PsSetCreateProcessNotifyRoutine(PCREATE_PROCESS_NOTIFY_ROUTINE NotifyRoutine,
                                                      BOOLEAN Remove);
-NTKERNELAPI NTSTATUS PsSetCreateProcessNotifyRoutineEx(
-    PCREATE_PROCESS_NOTIFY_ROUTINE_EX NotifyRoutine, BOOLEAN Remove);
+NTKERNELAPI NTSTATUS
+PsSetCreateProcessNotifyRoutineEx(PCREATE_PROCESS_NOTIFY_ROUTINE_EX NotifyRoutine, BOOLEAN Remove);
 NTKERNELAPI NTSTATUS PsSetCreateProcessNotifyRoutineEx2(PSCREATEPROCESSNOTIFYTYPE NotifyType,
                                                         PVOID NotifyInformation, BOOLEAN Remove);
 
@@ -125,7 +125,8 @@ typedef enum _SE_IMAGE_SIGNATURE_TYPE {
     SeImageSignatureCatalogHint,
     SeImageSignaturePackageCatalog,
     SeImageSignaturePplMitigated
-} SE_IMAGE_SIGNATURE_TYPE, *PSE_IMAGE_SIGNATURE_TYPE;
+} SE_IMAGE_SIGNATURE_TYPE,
+    *PSE_IMAGE_SIGNATURE_TYPE;
 
 /* ---- getters (sections 5.1, 5.3) ---- */
 NTKERNELAPI HANDLE PsGetProcessId(PEPROCESS Process);

@@ -152,7 +152,7 @@ typedef LONGLONG USN;
 #define MAXLONGLONG ((LONGLONG)0x7fffffffffffffffLL)
 #define MAXULONG_PTR (~((ULONG_PTR)0))
 #define MAXLONG_PTR ((LONG_PTR)(MAXULONG_PTR >> 1))
-#define MAXSIZE_T ((SIZE_T)~((SIZE_T)0))
+#define MAXSIZE_T ((SIZE_T) ~((SIZE_T)0))
 #define ANYSIZE_ARRAY 1
 
 /* NTSTATUS classes (STATUS-1): success and informational codes are non-negative. */
@@ -271,8 +271,13 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 #define C_ASSERT(e) _Static_assert((e), #e)
 #endif
 #define RTL_CONSTANT_STRING(s)                                                                     \
-    {(USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (s)}
-#define RTL_CONSTANT_OBJECT_ATTRIBUTES(n, a) {sizeof(OBJECT_ATTRIBUTES), NULL, (n), (a), NULL, NULL}
+    {                                                                                              \
+        (USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (s)                               \
+    }
+#define RTL_CONSTANT_OBJECT_ATTRIBUTES(n, a)                                                       \
+    {                                                                                              \
+        sizeof(OBJECT_ATTRIBUTES), NULL, (n), (a), NULL, NULL                                      \
+    }
 #define HandleToULong(h) ((ULONG)(ULONG_PTR)(h))
 #define HandleToUlong(h) HandleToULong(h)
 #define HandleToLong(h) ((LONG)(LONG_PTR)(h))

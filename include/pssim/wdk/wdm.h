@@ -197,7 +197,8 @@ typedef struct _IO_STATUS_BLOCK {
 struct _DRIVER_OBJECT;
 struct _DEVICE_OBJECT;
 
-typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
+typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject,
+                                   PUNICODE_STRING RegistryPath);
 typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
 typedef VOID DRIVER_UNLOAD(struct _DRIVER_OBJECT *DriverObject);
 typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
@@ -383,7 +384,8 @@ NTKERNELAPI NTSTATUS ObReferenceObjectByHandleWithTag(HANDLE Handle, ACCESS_MASK
                                                       PVOID *Object,
                                                       POBJECT_HANDLE_INFORMATION HandleInformation);
 NTKERNELAPI NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess,
-                                                POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode);
+                                                POBJECT_TYPE ObjectType,
+                                                KPROCESSOR_MODE AccessMode);
 NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
 NTSYSAPI NTSTATUS NTAPI NtClose(HANDLE Handle);
 
@@ -421,9 +423,9 @@ NTKERNELAPI HANDLE PsGetCurrentProcessId(VOID);
 NTKERNELAPI HANDLE PsGetCurrentThreadId(VOID);
 NTKERNELAPI BOOLEAN PsIsSystemProcess(PEPROCESS Process);
 NTKERNELAPI NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
-                                          POBJECT_ATTRIBUTES ObjectAttributes,
-                                          HANDLE ProcessHandle, PCLIENT_ID ClientId,
-                                          PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+                                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                          PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                                          PVOID StartContext);
 NTKERNELAPI NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus);
 
 /* ---- bug checks (a simulated bug check stops the machine, not the test binary) ---- */

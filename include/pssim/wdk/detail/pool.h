@@ -58,7 +58,8 @@ NTKERNELAPI PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, U
 NTKERNELAPI PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes);
 NTKERNELAPI VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
 NTKERNELAPI VOID ExFreePool(PVOID P);
-NTKERNELAPI VOID ExFreePool2(PVOID P, ULONG Tag, PVOID ExtendedParameters, ULONG ExtendedParametersCount);
+NTKERNELAPI VOID ExFreePool2(PVOID P, ULONG Tag, PVOID ExtendedParameters,
+                             ULONG ExtendedParametersCount);
 
 #ifdef __cplusplus
 }
