@@ -19,6 +19,16 @@ extern "C" {
 #else
 #define PSSIM_ANONYMOUS_STRUCT
 #endif
+/* clang++ also flags the anonymous struct inside an anonymous union (IMAGE_INFO, PS_CREATE_
+ * NOTIFY_INFO) even when marked; these bracket such declarations. */
+#if defined(__clang__) && defined(__cplusplus)
+#define PSSIM_NESTED_ANON_BEGIN                                                                    \
+    _Pragma("clang diagnostic push") _Pragma("clang diagnostic ignored \"-Wnested-anon-types\"")
+#define PSSIM_NESTED_ANON_END _Pragma("clang diagnostic pop")
+#else
+#define PSSIM_NESTED_ANON_BEGIN
+#define PSSIM_NESTED_ANON_END
+#endif
 
 /* Calling conventions and linkage decorations: meaningless outside the Windows kernel ABI. */
 #define NTAPI
@@ -270,10 +280,13 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 #else
 #define C_ASSERT(e) _Static_assert((e), #e)
 #endif
+#ifdef __cplusplus
+/* String literals are const in C++; the WDK's counted strings hold a non-const Buffer. */
 #define RTL_CONSTANT_STRING(s)                                                                     \
-    {                                                                                              \
-        (USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (s)                               \
-    }
+    {(USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), pssim_unconst_string(s)}
+#else
+#define RTL_CONSTANT_STRING(s) {(USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (s)}
+#endif
 #define RTL_CONSTANT_OBJECT_ATTRIBUTES(n, a)                                                       \
     {                                                                                              \
         sizeof(OBJECT_ATTRIBUTES), NULL, (n), (a), NULL, NULL                                      \
@@ -317,6 +330,12 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 
 #ifdef __cplusplus
+}
+extern "C++" {
+template <typename T> static inline T *pssim_unconst_string(const T *s)
+{
+    return const_cast<T *>(s);
+}
 }
 #endif
 
