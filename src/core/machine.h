@@ -12,6 +12,10 @@
 #include "ps/cid_table.h"
 #include "ps/ps.h"
 
+#define PSSIM_DEBUG_LOG_SIZE 65536
+#define PSSIM_OBJECT_CACHE_CLASSES 32 /* objects up to 2 KiB */
+#define PSSIM_OBJECT_CACHE_DEPTH 256
+
 /* A loaded driver (or the host image, which owns what the test registers directly). */
 typedef struct pssim_driver {
     struct pssim_machine *machine;
@@ -40,6 +44,10 @@ struct pssim_machine {
      * new object at the same address before the stale use is detected. */
     void *quarantine[64];
     uint32_t quarantine_next;
+    /* Memory leaving the quarantine is kept for reuse, per 64-byte size class, so that the
+     * process lifecycle does not go to the host heap every time (bench/). */
+    void *object_cache[PSSIM_OBJECT_CACHE_CLASSES];
+    uint32_t object_cache_count[PSSIM_OBJECT_CACHE_CLASSES];
     PSP_CID_TABLE cid;
     LIST_ENTRY process_list;
     PEPROCESS idle_process, system_process, host_process;
@@ -62,6 +70,7 @@ struct pssim_machine {
     /* Strings that live as long as the machine or one control call (freed even when a bug
      * check unwinds the call). */
     UNICODE_STRING ntdll_name;
+    PFILE_OBJECT ntdll_file; /* the machine's reference; freed with the machine's objects */
     UNICODE_STRING scratch_name;
 
     /* DbgPrint output: the most recent PSSIM_DEBUG_LOG_SIZE bytes, NUL-terminated. */
@@ -76,7 +85,6 @@ struct pssim_machine {
     struct pssim_machine *created_before;
 };
 
-#define PSSIM_DEBUG_LOG_SIZE 65536
 
 /* The machine in force on this OS thread (NULL when none). */
 pssim_machine *pssim__current_machine(void);

@@ -50,7 +50,7 @@ static void driver_image_loaded(void *arg)
         index++;
     /* IMAGE-NOTIFY-3: a driver image: ProcessId 0, SystemModeImage 1. */
     PspCallImageNotifyRoutines(m, &m->scratch_name, NULL, DRIVER_IMAGE_BASE + index * 0x100000,
-                               DRIVER_IMAGE_SIZE, true);
+                               DRIVER_IMAGE_SIZE, true, NULL, false);
     PspFreeUnicodeString(&m->scratch_name);
 }
 

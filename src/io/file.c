@@ -1,17 +1,13 @@
 /* file.c: file objects naming executable images (CreateInfo->FileObject, IMAGE_INFO_EX). */
 #include <string.h>
 
-#include "core/alloc.h"
 #include "core/machine.h"
-
-static void delete_file(void *body)
-{
-    PspFreeUnicodeString(&((PFILE_OBJECT)body)->FileName);
-}
 
 PFILE_OBJECT IopCreateImageFileObject(pssim_machine *m, const UNICODE_STRING *name)
 {
-    PFILE_OBJECT f = ObpCreateObject(m, &IopFileObjectType, sizeof(*f), delete_file);
+    /* The name's characters live right after the object, in the same allocation. */
+    size_t name_bytes = name && name->Length ? name->Length + sizeof(WCHAR) : 0;
+    PFILE_OBJECT f = ObpCreateObject(m, &IopFileObjectType, sizeof(*f) + name_bytes, NULL);
     if (!f)
         return NULL;
     f->Type = IO_TYPE_FILE;
@@ -19,14 +15,13 @@ PFILE_OBJECT IopCreateImageFileObject(pssim_machine *m, const UNICODE_STRING *na
     f->ReadAccess = TRUE;
     f->SharedRead = TRUE;
     InitializeListHead(&f->IrpList);
-    if (name && name->Length) {
-        WCHAR *buf = pssim__alloc(name->Length + sizeof(WCHAR));
-        if (buf) {
-            memcpy(buf, name->Buffer, name->Length);
-            f->FileName.Buffer = buf;
-            f->FileName.Length = name->Length;
-            f->FileName.MaximumLength = (USHORT)(name->Length + sizeof(WCHAR));
-        }
+    if (name_bytes) {
+        WCHAR *buf = (WCHAR *)(f + 1);
+        memcpy(buf, name->Buffer, name->Length);
+        buf[name->Length / sizeof(WCHAR)] = 0;
+        f->FileName.Buffer = buf;
+        f->FileName.Length = name->Length;
+        f->FileName.MaximumLength = (USHORT)name_bytes;
     }
     return f;
 }

@@ -38,6 +38,7 @@ typedef struct OBJECT_HEADER {
     pssim_object_delete_fn delete_fn; /* releases what the body owns; the header frees memory */
     LIST_ENTRY all_link;              /* every object of the machine, for destroy */
     bool deleting;                    /* ObReferenceObjectSafe fails from here on (OB-4) */
+    uint32_t alloc_size;              /* bytes allocated for header and body (a 64 multiple) */
     /* The body follows, aligned like a pointer-aligned struct. */
 } OBJECT_HEADER;
 

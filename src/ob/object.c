@@ -44,9 +44,20 @@ NTKERNELAPI POBJECT_TYPE *IoDeviceObjectType = &device_type_ptr;
 void *ObpCreateObject(pssim_machine *m, POBJECT_TYPE type, size_t body_size,
                       pssim_object_delete_fn delete_fn)
 {
-    OBJECT_HEADER *h = pssim__alloc(sizeof(OBJECT_HEADER) + body_size);
-    if (!h)
-        return NULL;
+    size_t size = (sizeof(OBJECT_HEADER) + body_size + 63) & ~(size_t)63;
+    size_t cls = size / 64;
+    OBJECT_HEADER *h;
+    if (cls < PSSIM_OBJECT_CACHE_CLASSES && m->object_cache[cls]) {
+        h = m->object_cache[cls];
+        m->object_cache[cls] = *(void **)h;
+        m->object_cache_count[cls]--;
+        memset(h, 0, size);
+    } else {
+        h = pssim__alloc(size);
+        if (!h)
+            return NULL;
+    }
+    h->alloc_size = (uint32_t)size;
     void *body = OBJECT_HEADER_TO_BODY(h);
     if (!pssim__ptr_set_add(m->live_set, body)) {
         pssim__free(h);
@@ -67,14 +78,24 @@ bool ObpIsLiveObject(pssim_machine *m, const void *o)
 
 static void release_memory(pssim_machine *m, OBJECT_HEADER *h)
 {
-    /* Poison and park the memory; free what falls out of the quarantine ring. */
+    /* Poison and park the memory; what falls out of the quarantine ring is kept for reuse by
+     * the next object of its size class, or freed when that class has enough. */
     h->machine = NULL;
     h->type = NULL;
-    void *evicted = m->quarantine[m->quarantine_next];
+    OBJECT_HEADER *evicted = m->quarantine[m->quarantine_next];
     m->quarantine[m->quarantine_next] = h;
     m->quarantine_next =
         (m->quarantine_next + 1) % (uint32_t)(sizeof(m->quarantine) / sizeof(m->quarantine[0]));
-    pssim__free(evicted);
+    if (!evicted)
+        return;
+    size_t cls = evicted->alloc_size / 64;
+    if (cls < PSSIM_OBJECT_CACHE_CLASSES && m->object_cache_count[cls] < PSSIM_OBJECT_CACHE_DEPTH) {
+        *(void **)evicted = m->object_cache[cls];
+        m->object_cache[cls] = evicted;
+        m->object_cache_count[cls]++;
+    } else {
+        pssim__free(evicted);
+    }
 }
 
 static void delete_object(pssim_machine *m, void *o)
@@ -119,17 +140,22 @@ void ObpDestroyAllObjects(pssim_machine *m)
         void *o = OBJECT_HEADER_TO_BODY(h);
         if (h->type == &PspProcessObjectType) {
             PEPROCESS p = o;
-            PspFreeUnicodeString(&p->image_name);
             PspFreeUnicodeString(&p->command_line);
             ObpDestroyHandleTable(m, &p->handles);
-        } else if (h->type == &IopFileObjectType) {
-            PspFreeUnicodeString(&((PFILE_OBJECT)o)->FileName);
         }
         pssim__free(h);
     }
     for (size_t i = 0; i < sizeof(m->quarantine) / sizeof(m->quarantine[0]); i++) {
         pssim__free(m->quarantine[i]);
         m->quarantine[i] = NULL;
+    }
+    for (size_t c = 0; c < PSSIM_OBJECT_CACHE_CLASSES; c++) {
+        while (m->object_cache[c]) {
+            void *next = *(void **)m->object_cache[c];
+            pssim__free(m->object_cache[c]);
+            m->object_cache[c] = next;
+        }
+        m->object_cache_count[c] = 0;
     }
 }
 

@@ -34,10 +34,11 @@ void PspRunOnThread(pssim_machine *m, PETHREAD thread, void (*fn)(void *), void 
 }
 
 static void image_load_on_current(pssim_machine *m, PEPROCESS p, const UNICODE_STRING *name,
-                                  uint64_t base, uint64_t size)
+                                  uint64_t base, uint64_t size, PFILE_OBJECT *file_cache,
+                                  bool keep_new)
 {
     UNICODE_STRING copy = *name;
-    PspCallImageNotifyRoutines(m, &copy, p->pid, base, size, false);
+    PspCallImageNotifyRoutines(m, &copy, p->pid, base, size, false, file_cache, keep_new);
 }
 
 /* Step 5: what the new thread does as it starts. */
@@ -49,11 +50,15 @@ static void thread_startup(void *ctx)
     if (p->threads_ever == 1 && p->subsystem == PSSIM_SUBSYSTEM_WIN32 && !t->system) {
         /* IMAGE-NOTIFY-5: the EXE, then ntdll, on the first thread, in the new process. A WSL
          * process maps no PE image at creation (api-contract). */
-        image_load_on_current(m, p, &p->image_name, p->image_base, p->image_size);
+        /* The EXE's file object is the process's own (CreateInfo->FileObject); ntdll's is the
+         * machine's: one section, mapped into every process. */
+        image_load_on_current(m, p, &p->image_name, p->image_base, p->image_size, &p->image_file,
+                              false);
         if (!m->ntdll_name.Buffer)
             PspMakeUnicodeString(NTDLL_PATH, strlen(NTDLL_PATH), &m->ntdll_name);
         if (m->ntdll_name.Buffer)
-            image_load_on_current(m, p, &m->ntdll_name, NTDLL_BASE, NTDLL_SIZE);
+            image_load_on_current(m, p, &m->ntdll_name, NTDLL_BASE, NTDLL_SIZE, &m->ntdll_file,
+                                  true);
     }
     PspCallThreadNotifyRoutines(m, t, true, true); /* THREAD-NOTIFY-5 */
 }
@@ -213,7 +218,8 @@ NTSTATUS pssim_process_create(pssim_machine *m, const pssim_process_params *p, H
         *pid = NULL;
     if (initial_tid)
         *initial_tid = NULL;
-    if (!m || !p || !p->image_path || !p->image_path[0] || !PspIsValidUtf8(p->image_path))
+    /* A malformed UTF-8 image path is refused when the process object is built. */
+    if (!m || !p || !p->image_path || !p->image_path[0])
         return STATUS_INVALID_PARAMETER;
     if (p->subsystem != PSSIM_SUBSYSTEM_WIN32 && p->subsystem != PSSIM_SUBSYSTEM_WSL)
         return STATUS_INVALID_PARAMETER;
@@ -343,7 +349,7 @@ static void image_on_thread(void *arg)
 {
     image_run *r = arg;
     PspCallImageNotifyRoutines(r->m, r->name, r->process ? r->process->pid : NULL, r->a->base,
-                               r->a->size, r->process == NULL);
+                               r->a->size, r->process == NULL, NULL, false);
 }
 
 static NTSTATUS image_load_body(pssim_machine *m, void *arg)

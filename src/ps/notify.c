@@ -134,6 +134,8 @@ static NTSTATUS register_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*r
             blk->flags = flags;
             slot_array(t)[i] = blk;
             t->used++;
+            if (i + 1 > t->limit)
+                t->limit = i + 1;
             return STATUS_SUCCESS;
         }
     }
@@ -190,6 +192,8 @@ static NTSTATUS remove_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*rou
             return PSSIM_STATUS_BUGCHECK;
         slot_array(t)[i] = NULL;
         t->used--;
+        while (t->limit > 0 && !slot_array(t)[t->limit - 1])
+            t->limit--;
         pssim__free(blk);
         return STATUS_SUCCESS;
     }
@@ -416,7 +420,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
     PETHREAD cur = m->current_thread;
     /* PROC-NOTIFY-4: PASSIVE_LEVEL inside a critical region. */
     cur->kernel_apc_disable++;
-    for (unsigned i = 0; i < PSP_MAX_NOTIFY; i++) {
+    for (unsigned i = 0; i < t->limit; i++) {
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
         if (!blk)
             continue;
@@ -476,7 +480,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
         cur->kernel_apc_disable++;
         cur->special_apc_disable++;
     }
-    for (unsigned i = 0; i < PSP_MAX_NOTIFY; i++) {
+    for (unsigned i = 0; i < t->limit; i++) {
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
         if (!blk)
             continue;
@@ -509,16 +513,24 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
 }
 
 void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE pid, uint64_t base,
-                                uint64_t size, bool kernel)
+                                uint64_t size, bool kernel, PFILE_OBJECT *file_cache, bool keep_new)
 {
     PSP_NOTIFY_TABLE *t = &m->image_notify;
     if (t->used == 0)
         return;
     /* IMAGE-NOTIFY-8: always inside an IMAGE_INFO_EX with a valid FileObject. */
-    PFILE_OBJECT file = IopCreateImageFileObject(m, name);
+    bool temporary = !file_cache || (!*file_cache && !keep_new);
+    PFILE_OBJECT file;
+    if (temporary) {
+        file = IopCreateImageFileObject(m, name);
+    } else {
+        if (!*file_cache)
+            *file_cache = IopCreateImageFileObject(m, name);
+        file = *file_cache;
+    }
     PETHREAD cur = m->current_thread;
     cur->kernel_apc_disable++; /* IMAGE-NOTIFY-6 */
-    for (unsigned i = 0; i < PSP_MAX_NOTIFY; i++) {
+    for (unsigned i = 0; i < t->limit; i++) {
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
         if (!blk)
             continue;
@@ -544,7 +556,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
         release_block(blk);
     }
     cur->kernel_apc_disable--;
-    if (file)
+    if (file && temporary)
         ObpDereference(m, file);
 }
 

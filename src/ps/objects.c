@@ -13,11 +13,23 @@ static size_t bounded_strlen(const char *s, size_t max)
     return n;
 }
 
-bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out)
+static bool all_ascii(const char *s, size_t len)
 {
-    memset(out, 0, sizeof(*out));
-    /* Convert NUL-separated segments one by one so embedded NULs survive (WSL command lines). */
-    size_t units = 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* Counts the code units `len` bytes of UTF-8 become (embedded NULs kept: a WSL command line
+ * separates its arguments with them); false for malformed UTF-8 or out of memory. */
+static bool wide_units(const char *utf8, size_t len, size_t *units)
+{
+    if (all_ascii(utf8, len)) {
+        *units = len; /* the common case: NT paths and most command lines */
+        return true;
+    }
+    size_t n = 0;
     for (size_t off = 0; off < len;) {
         bool ok = true;
         size_t seg = bounded_strlen(utf8 + off, len - off);
@@ -25,30 +37,36 @@ bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out)
         if (!tmp)
             return false;
         memcpy(tmp, utf8 + off, seg);
-        units += pssim__utf8_to_wide(tmp, NULL, 0, &ok);
+        n += pssim__utf8_to_wide(tmp, NULL, 0, &ok);
         pssim__free(tmp);
         if (!ok)
             return false;
         off += seg;
         if (off < len) {
-            units++; /* the NUL separator */
+            n++; /* the NUL separator */
             off++;
         }
     }
-    if ((units + 1) * sizeof(WCHAR) > UNICODE_STRING_MAX_BYTES)
-        return false;
-    WCHAR *buf = pssim__alloc((units + 1) * sizeof(WCHAR));
-    if (!buf)
-        return false;
+    *units = n;
+    return true;
+}
+
+/* Converts into buf, which has room for units + 1 code units; NUL-terminates. */
+static bool widen(const char *utf8, size_t len, WCHAR *buf, size_t units)
+{
+    if (units == len && all_ascii(utf8, len)) {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (WCHAR)(unsigned char)utf8[i];
+        buf[len] = 0;
+        return true;
+    }
     size_t at = 0;
     for (size_t off = 0; off < len;) {
         bool ok = true;
         size_t seg = bounded_strlen(utf8 + off, len - off);
         char *tmp = pssim__alloc(seg + 1);
-        if (!tmp) {
-            pssim__free(buf);
+        if (!tmp)
             return false;
-        }
         memcpy(tmp, utf8 + off, seg);
         at += pssim__utf8_to_wide(tmp, buf + at, units + 1 - at, &ok);
         pssim__free(tmp);
@@ -59,9 +77,30 @@ bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out)
         }
     }
     buf[units] = 0;
+    return true;
+}
+
+static void set_counted(UNICODE_STRING *out, WCHAR *buf, size_t units)
+{
     out->Buffer = buf;
     out->Length = (USHORT)(units * sizeof(WCHAR));
     out->MaximumLength = (USHORT)((units + 1) * sizeof(WCHAR));
+}
+
+bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t units;
+    if (!wide_units(utf8, len, &units) || (units + 1) * sizeof(WCHAR) > UNICODE_STRING_MAX_BYTES)
+        return false;
+    WCHAR *buf = pssim__alloc((units + 1) * sizeof(WCHAR));
+    if (!buf)
+        return false;
+    if (!widen(utf8, len, buf, units)) {
+        pssim__free(buf);
+        return false;
+    }
+    set_counted(out, buf, units);
     return true;
 }
 
@@ -88,7 +127,6 @@ static void delete_process(void *body)
         ObpDereference(m, p->image_file);
     if (!p->is_idle)
         PspCidFree(&m->cid, (uintptr_t)p->pid);
-    PspFreeUnicodeString(&p->image_name);
     PspFreeUnicodeString(&p->command_line);
     RemoveEntryList(&p->machine_link);
     m->live_processes--;
@@ -98,9 +136,35 @@ NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *pa
                                 PEPROCESS parent, PEPROCESS *out)
 {
     *out = NULL;
-    PEPROCESS p = ObpCreateObject(m, &PspProcessObjectType, sizeof(*p), NULL);
+    /* The image name's characters live right after the object, in the same allocation. */
+    /* One pass finds the length, whether it is plain ASCII, and the base name (PSAPI-8). */
+    const char *path = params->image_path, *base = path, *c;
+    bool ascii = true;
+    for (c = path; *c; c++) {
+        if ((unsigned char)*c >= 0x80)
+            ascii = false;
+        else if (*c == '\\' || *c == '/')
+            base = c + 1;
+    }
+    size_t path_len = (size_t)(c - path), units = path_len;
+    if (!ascii && !wide_units(path, path_len, &units))
+        return PspIsValidUtf8(path) ? STATUS_INSUFFICIENT_RESOURCES : STATUS_INVALID_PARAMETER;
+    if ((units + 1) * sizeof(WCHAR) > UNICODE_STRING_MAX_BYTES)
+        return STATUS_INVALID_PARAMETER;
+    PEPROCESS p =
+        ObpCreateObject(m, &PspProcessObjectType, sizeof(*p) + (units + 1) * sizeof(WCHAR), NULL);
     if (!p)
         return STATUS_INSUFFICIENT_RESOURCES;
+    WCHAR *name_buf = (WCHAR *)(p + 1);
+    if (ascii) {
+        for (size_t i = 0; i < path_len; i++)
+            name_buf[i] = (WCHAR)(unsigned char)path[i];
+        name_buf[path_len] = 0;
+    } else if (!widen(path, path_len, name_buf, units)) {
+        ObpDereference(m, p);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    set_counted(&p->image_name, name_buf, units);
     p->machine = m;
     InitializeListHead(&p->thread_list);
     InitializeListHead(&p->machine_link);
@@ -130,9 +194,7 @@ NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *pa
     if (p->subsystem == PSSIM_SUBSYSTEM_WIN32)
         p->peb = (PVOID)(uintptr_t)(0x000000D000000000ULL + p->sequence_number * 0x1000);
 
-    const char *path = params->image_path;
-    if (!PspMakeUnicodeString(path, strlen(path), &p->image_name) ||
-        (params->command_line &&
+    if ((params->command_line &&
          !PspMakeUnicodeString(params->command_line,
                                params->command_line_length ? params->command_line_length
                                                            : strlen(params->command_line),
@@ -141,11 +203,7 @@ NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *pa
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     /* PSAPI-8: the ANSI base name, at most 14 characters. */
-    const char *base = path;
-    for (const char *c = path; *c; c++)
-        if (*c == '\\' || *c == '/')
-            base = c + 1;
-    size_t n = strlen(base);
+    size_t n = (size_t)(path + path_len - base);
     if (n > sizeof(p->image_file_name) - 1)
         n = sizeof(p->image_file_name) - 1;
     memcpy(p->image_file_name, base, n);
@@ -203,5 +261,10 @@ NTSTATUS PspCreateThreadObject(pssim_machine *m, PEPROCESS process, bool system,
 
 bool PspIsValidUtf8(const char *s)
 {
-    return s && valid_utf8(s);
+    if (!s)
+        return false;
+    const char *p = s;
+    while (*p && (unsigned char)*p < 0x80)
+        p++;
+    return *p == 0 || valid_utf8(p);
 }

@@ -92,6 +92,7 @@ typedef struct PSP_NOTIFY_TABLE {
     const char *what;                       /* "process", "thread", "image" */
     PSP_NOTIFY_SLOT *slots[PSP_MAX_NOTIFY]; /* callback blocks; NULL = free slot */
     uint32_t used;
+    uint32_t limit; /* one past the highest slot in use: loops stop there */
 } PSP_NOTIFY_TABLE;
 
 /* ---- internal Ps operations ---- */
@@ -116,8 +117,12 @@ void PspCallProcessNotifyRoutines(struct pssim_machine *m, PEPROCESS process, PE
                                   bool create, NTSTATUS *creation_status);
 void PspCallThreadNotifyRoutines(struct pssim_machine *m, PETHREAD thread, bool create,
                                  bool on_new_thread);
+/* `file_cache`: where the image's file object may already be kept (the EXE's in its process,
+ * created when a process routine needed CreateInfo->FileObject; ntdll's in the machine). When
+ * it is empty, a new file object is stored there if `keep_new`, else it lives for this call. */
 void PspCallImageNotifyRoutines(struct pssim_machine *m, PUNICODE_STRING name, HANDLE pid,
-                                uint64_t base, uint64_t size, bool kernel);
+                                uint64_t base, uint64_t size, bool kernel, PFILE_OBJECT *file_cache,
+                                bool keep_new);
 /* Names the first slot owned by `driver` (for the unload report); false when none. */
 bool PspFindRegistrationOf(struct pssim_machine *m, struct pssim_driver *driver, const char **what,
                            void (**routine)(void));
