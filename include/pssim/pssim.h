@@ -35,9 +35,10 @@ typedef struct pssim_machine pssim_machine; /* opaque */
 #define PSSIM_CID_REUSE_FIFO 0      /* Windows-like: the oldest freed ID comes back last (CID-4) */
 #define PSSIM_CID_REUSE_IMMEDIATE 1 /* the lowest free ID at once: exposes stale-ID bugs */
 
-#define PSSIM_DUPLICATE_ALLOW 0  /* PROC-REG-7: what Windows 10/11 do (two slots, two calls) */
-#define PSSIM_DUPLICATE_REJECT 1 /* PROC-REG-7: what the DDI pages say (STATUS_INVALID_PARAMETER)  \
-                                  */
+#define PSSIM_DUPLICATE_ALLOW 0 /* PROC-REG-7: what Windows 10/11 do (two slots, two calls) */
+#define PSSIM_DUPLICATE_REJECT                                                                     \
+    1 /* PROC-REG-7: what the DDI pages say (STATUS_INVALID_PARAMETER)                             \
+       */
 
 typedef struct pssim_config {
     uint32_t cpu_count;           /* simulated processors, 1..64; default 1 */
@@ -115,6 +116,34 @@ PSSIM_API NTSTATUS pssim_thread_create(pssim_machine *m, HANDLE pid, HANDLE *tid
 PSSIM_API NTSTATUS pssim_thread_exit(pssim_machine *m, HANDLE tid, NTSTATUS exit_status);
 PSSIM_API NTSTATUS pssim_image_load(pssim_machine *m, HANDLE pid /* 0 = kernel image */,
                                     const char *image_path, uint64_t base, uint64_t size);
+
+/* ---------------------------------------------------------------------------------------------
+ * Execution (simulated processors)
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct pssim_thread_params {
+    PKSTART_ROUTINE start; /* body; returning from it exits with STATUS_SUCCESS */
+    PVOID context;
+    KPRIORITY priority; /* the thread's base priority; 0 = the process's base */
+    KAFFINITY affinity; /* 0 = all processors */
+    /* Additions beyond the fixed contract: */
+    size_t stack_size; /* 0 = KERNEL_STACK_SIZE-sized default (see docs/execution.md) */
+} pssim_thread_params;
+
+PSSIM_API void pssim_thread_params_init(pssim_thread_params *p);
+/* Creates a thread with a body in process pid (System: a system thread) and makes it ready; it
+ * runs when pssim_machine_run runs the machine. */
+PSSIM_API NTSTATUS pssim_thread_start(pssim_machine *m, HANDLE pid, const pssim_thread_params *p,
+                                      HANDLE *tid /* may be NULL */);
+/* Runs the ready threads on the simulated processors in virtual time: STATUS_SUCCESS when every
+ * thread with a body has exited, STATUS_POSSIBLE_DEADLOCK when some still wait with nothing left
+ * that could wake them (pssim_machine_report names them), STATUS_TIMEOUT on reaching until_ns
+ * (absolute virtual time; 0 = no limit). */
+PSSIM_API NTSTATUS pssim_machine_run(pssim_machine *m, uint64_t until_ns);
+/* The current simulated thread computes for ns of virtual time (a scheduling point). */
+PSSIM_API void pssim_cpu_work(uint64_t ns);
+/* Added: the text of the last deadlock report ("" when none). */
+PSSIM_API const char *pssim_machine_report(const pssim_machine *m);
 
 /* ---------------------------------------------------------------------------------------------
  * Bug checks

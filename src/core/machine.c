@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/ptr_set.h"
+#include "ke/ke.h"
 #include "rtl/status_names.h"
 
 /* 2026-01-01T00:00:00Z in 100 ns units since 1601-01-01. */
@@ -16,6 +17,8 @@
  * on. WDK calls take no machine argument, so they find it here. */
 static _Thread_local pssim_machine *tls_newest;
 static _Thread_local pssim_machine *tls_active;
+/* On the OS-threads backend every simulated thread has an OS thread of its own, bound here. */
+static _Thread_local pssim_machine *tls_bound;
 
 NTKERNELAPI PEPROCESS PsInitialSystemProcess;
 
@@ -26,7 +29,14 @@ const char *pssim_version(void)
 
 pssim_machine *pssim__current_machine(void)
 {
+    if (tls_bound)
+        return tls_bound;
     return tls_active ? tls_active : tls_newest;
+}
+
+void pssim__bind_os_thread(pssim_machine *m)
+{
+    tls_bound = m;
 }
 
 /* PsInitialSystemProcess is one global, as in the WDK: it names the System process of the
@@ -178,6 +188,7 @@ void pssim_machine_destroy(pssim_machine *m)
     }
     if (tls_active == m)
         tls_active = NULL;
+    KiDestroyDispatcher(m); /* every context, before the objects they run */
     ObpDestroyHandleTable(m, &m->kernel_handles);
     ObpDestroyAllObjects(m);
     while (!IsListEmpty(&m->drivers)) {
@@ -247,6 +258,11 @@ void pssim__bugcheck(pssim_machine *m, ULONG code, ULONG_PTR p1, ULONG_PTR p2, U
             vsnprintf(m->bugcheck.text + n, sizeof(m->bugcheck.text) - (size_t)n, fmt, ap);
             va_end(ap);
         }
+    }
+    if (m->ke && m->ke->running_thread) {
+        /* On a thread's own stack a longjmp to the control call's landing may not cross
+         * stacks: the thread leaves for the scheduler for good instead (docs/execution.md). */
+        KiSwitchToScheduler(m, KI_YIELD_EXIT);
     }
     if (m->landing)
         longjmp(*m->landing, 1);

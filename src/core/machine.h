@@ -77,6 +77,9 @@ struct pssim_machine {
     char *debug_log;
     size_t debug_log_len;
 
+    /* The dispatcher (src/ke), created when the first thread with a body starts. */
+    struct KI_DISPATCHER *ke;
+
     /* Virtual time, nanoseconds since boot. */
     uint64_t now_ns;
 
@@ -85,9 +88,11 @@ struct pssim_machine {
     struct pssim_machine *created_before;
 };
 
-
 /* The machine in force on this OS thread (NULL when none). */
 pssim_machine *pssim__current_machine(void);
+/* Binds the calling OS thread to m for good: used by the OS-threads backend, where each
+ * simulated thread runs on an OS thread of its own. */
+void pssim__bind_os_thread(pssim_machine *m);
 
 /* Runs body(m, arg) as a control call: refuses a stopped machine, and turns a bug check raised
  * anywhere inside into PSSIM_STATUS_BUGCHECK. */

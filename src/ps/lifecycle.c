@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "ke/ke.h"
 
 #define NTDLL_PATH "\\SystemRoot\\System32\\ntdll.dll"
 #define NTDLL_BASE 0x00007FFE00000000ULL
@@ -44,7 +45,11 @@ static void image_load_on_current(pssim_machine *m, PEPROCESS p, const UNICODE_S
 /* Step 5: what the new thread does as it starts. */
 static void thread_startup(void *ctx)
 {
-    PETHREAD t = ctx;
+    PspThreadStartup(ctx);
+}
+
+void PspThreadStartup(PETHREAD t)
+{
     pssim_machine *m = t->machine;
     PEPROCESS p = t->process;
     if (p->threads_ever == 1 && p->subsystem == PSSIM_SUBSYSTEM_WIN32 && !t->system) {
@@ -90,7 +95,9 @@ NTSTATUS PspInsertThreadAndNotify(pssim_machine *m, PETHREAD t)
         PspExitThread(m, t, creation_status);
         return creation_status;
     }
-    PspRunOnThread(m, t, thread_startup, t); /* step 5 */
+    /* Step 5. A thread with a body does it itself when it first runs (system_thread.c). */
+    if (t->puppet)
+        PspRunOnThread(m, t, thread_startup, t);
     return STATUS_SUCCESS;
 }
 
@@ -131,6 +138,12 @@ void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
     p->live_threads--;
     /* The running thread's reference on itself goes (OB-2); the process's too when it was the
      * last thread. IDs return only when the objects are deleted (CID-3). */
+    t->state = 4; /* Terminated */
+    if (m->ke) {
+        if (t->start_routine)
+            m->ke->body_threads_alive--;
+        KiSignalThreadObject(m, t); /* a thread object is signaled once terminated */
+    }
     ObpDereference(m, t);
     if (last) {
         p->exited = true;
@@ -270,6 +283,8 @@ static NTSTATUS process_terminate_body(pssim_machine *m, void *arg)
             }
             if (!next)
                 break;
+            if (next->context)
+                KiKillThread(m, next); /* ends at its scheduling point, never resumed */
             PspExitThread(m, next, a->status);
         }
     }
@@ -322,6 +337,11 @@ static NTSTATUS thread_exit_body(pssim_machine *m, void *arg)
         return STATUS_ACCESS_DENIED;
     if (t->terminating || t->terminated)
         return STATUS_THREAD_IS_TERMINATING;
+    if (t->context) {
+        if (m->ke && m->ke->running_thread == t)
+            return STATUS_ACCESS_DENIED; /* a body ends itself by returning */
+        KiKillThread(m, t);
+    }
     PspExitThread(m, t, a->status);
     return STATUS_SUCCESS;
 }

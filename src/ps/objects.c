@@ -233,6 +233,10 @@ NTSTATUS PspCreateThreadObject(pssim_machine *m, PEPROCESS process, bool system,
     t->process = process;
     ObpReference(process);
     InitializeListHead(&t->process_link);
+    InitializeListHead(&t->waiters);
+    InitializeListHead(&t->wait_link);
+    InitializeListHead(&t->ready_link);
+    InitializeListHead(&t->timer_link);
     if (!process->is_idle) {
         t->tid = (HANDLE)PspCidAllocate(&m->cid, t, PSSIM_OBJECT_THREAD);
         if (!t->tid) {

@@ -61,6 +61,31 @@ struct _KTHREAD {
     struct pssim_driver *current_driver; /* owner of the code now running on this thread */
     PVOID teb; /* stand-in address for user threads; NULL for system/subsystem ones */
     PVOID start_address;
+
+    /* Execution (threads with bodies; src/ke). Puppets and the host have no context. */
+    struct pssim_context *context;
+    size_t stack_size;
+    PKSTART_ROUTINE start_routine;
+    PVOID start_context;
+    UCHAR state;        /* KTHREAD_STATE (7.2) */
+    uint32_t processor; /* the processor it runs on, or ran on last */
+    uint32_t ideal_processor;
+    uint64_t quantum_left_ns;
+    uint64_t work_left_ns; /* pssim_cpu_work still to do */
+    bool in_work;          /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
+    bool exited_body;      /* its body has ended; the context is switched away for good */
+    LIST_ENTRY ready_link; /* in a processor's ready list */
+    /* A wait in progress (one object for now). */
+    void *wait_object;    /* dispatcher object waited on, NULL when not waiting */
+    LIST_ENTRY wait_link; /* in the object's wait list */
+    bool wait_timer_armed;
+    uint64_t wait_due_ns;
+    LIST_ENTRY timer_link; /* in the dispatcher's timer list, ordered by due time */
+    NTSTATUS wait_status;
+    KWAIT_REASON wait_reason;
+    uint64_t wait_since_ns;
+    /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
+    LIST_ENTRY waiters;
 };
 
 /* ---- notify tables (PROC-REG-2, THREAD-REG-2, IMAGE-REG-1) ---- */
@@ -106,6 +131,8 @@ NTSTATUS PspCreateThreadObject(struct pssim_machine *m, PEPROCESS process, bool 
 /* The full create path of Appendix A for a new thread (first thread: process notifications
  * too), on the current thread. Returns the denial status when a routine denied. */
 NTSTATUS PspInsertThreadAndNotify(struct pssim_machine *m, PETHREAD thread);
+/* Appendix A step 5 on the new thread: first-thread image loads, NonSystem create routines. */
+void PspThreadStartup(PETHREAD t);
 /* Exit path of a thread on its own context (THREAD-NOTIFY-2, PROC-NOTIFY-10). */
 void PspExitThread(struct pssim_machine *m, PETHREAD thread, NTSTATUS status);
 /* Process exit without threads (PROC-NOTIFY-12). */

@@ -428,6 +428,57 @@ NTKERNELAPI NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAcc
                                           PVOID StartContext);
 NTKERNELAPI NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus);
 
+/* ---- dispatcher objects and waits (section 8) ---- */
+typedef enum _WAIT_TYPE {
+    WaitAll = 0,
+    WaitAny = 1,
+    WaitNotification = 2,
+    WaitDequeue = 3,
+    WaitDpc = 4
+} WAIT_TYPE;
+#define MAXIMUM_WAIT_OBJECTS 64
+#define THREAD_WAIT_OBJECTS 3
+
+typedef struct _KWAIT_BLOCK {
+    LIST_ENTRY WaitListEntry;
+    UCHAR WaitType;
+    volatile UCHAR BlockState;
+    USHORT WaitKey;
+    LONG SpareLong;
+    struct _KTHREAD *Thread;
+    PVOID Object;
+    PVOID SparePtr;
+} KWAIT_BLOCK, *PKWAIT_BLOCK, *PRKWAIT_BLOCK;
+
+/* Dispatcher header Type values of the objects pssim implements. */
+#define EventNotificationObject 0
+#define EventSynchronizationObject 1
+
+NTKERNELAPI VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+NTKERNELAPI LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+NTKERNELAPI LONG KeResetEvent(PRKEVENT Event);
+NTKERNELAPI VOID KeClearEvent(PRKEVENT Event);
+NTKERNELAPI LONG KeReadStateEvent(PRKEVENT Event);
+NTKERNELAPI NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
+                                           KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                                           PLARGE_INTEGER Timeout);
+#define KeWaitForMutexObject KeWaitForSingleObject
+NTKERNELAPI NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                                            PLARGE_INTEGER Interval);
+
+/* ---- processors (SCHED-9) ---- */
+typedef struct _PROCESSOR_NUMBER {
+    USHORT Group;
+    UCHAR Number;
+    UCHAR Reserved;
+} PROCESSOR_NUMBER, *PPROCESSOR_NUMBER;
+#define ALL_PROCESSOR_GROUPS 0xffff
+#define MAXIMUM_PROC_PER_GROUP 64
+NTKERNELAPI ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
+NTKERNELAPI ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber);
+NTKERNELAPI ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber);
+NTKERNELAPI KPRIORITY KeQueryPriorityThread(PKTHREAD Thread);
+
 /* ---- bug checks (a simulated bug check stops the machine, not the test binary) ---- */
 NTKERNELAPI DECLSPEC_NORETURN VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
                                                 ULONG_PTR BugCheckParameter2,

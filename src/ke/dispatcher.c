@@ -1,0 +1,461 @@
+/* dispatcher.c: simulated processors, ready queues, virtual clocks and the scheduler loop
+ * (ps-semantics 7; docs/execution.md).
+ *
+ * The scheduler runs on the host thread's main context. It repeatedly takes the earliest event
+ * of the machine (a due timer, or a processor whose running thread finished its work or its
+ * quantum), advances that processor's clock, and switches into the thread that should run; the
+ * thread runs real C code until its next scheduling point and switches back. Nothing else ever
+ * preempts code, so a run is a pure function of the machine's state. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/machine.h"
+#include "ke/ke.h"
+#include "platform/context.h"
+
+KI_DISPATCHER *KiDispatcher(pssim_machine *m)
+{
+    if (m->ke)
+        return m->ke;
+    KI_DISPATCHER *d = pssim__alloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    if (pssim__exec_create(m->cfg.backend == PSSIM_BACKEND_THREADS ? PSSIM_EXEC_THREADS
+                                                                   : PSSIM_EXEC_FIBERS,
+                           &d->exec) != 0) {
+        pssim__free(d);
+        return NULL;
+    }
+    d->cpu_count = m->cfg.cpu_count;
+    for (uint32_t c = 0; c < d->cpu_count; c++) {
+        d->cpus[c].number = c;
+        for (int p = 0; p < KI_PRIORITIES; p++)
+            InitializeListHead(&d->cpus[c].ready[p]);
+    }
+    InitializeListHead(&d->timers);
+    m->ke = d;
+    return d;
+}
+
+void KiDestroyDispatcher(pssim_machine *m)
+{
+    KI_DISPATCHER *d = m->ke;
+    if (!d)
+        return;
+    pssim__exec_destroy(d->exec); /* every context, finished or not */
+    pssim__free(d);
+    m->ke = NULL;
+}
+
+uint64_t KiNow(pssim_machine *m)
+{
+    return m->now_ns;
+}
+
+static bool allowed(PETHREAD t, uint32_t cpu)
+{
+    return (t->affinity >> cpu) & 1;
+}
+
+static void queue_insert(KI_PROCESSOR *c, PETHREAD t, bool at_head)
+{
+    int p = t->priority;
+    if (at_head)
+        InsertHeadList(&c->ready[p], &t->ready_link);
+    else
+        InsertTailList(&c->ready[p], &t->ready_link);
+    c->ready_summary |= 1u << p;
+    t->processor = c->number;
+    t->state = Ready;
+}
+
+static void queue_remove(KI_DISPATCHER *d, PETHREAD t)
+{
+    KI_PROCESSOR *c = &d->cpus[t->processor];
+    int p = t->priority;
+    RemoveEntryList(&t->ready_link);
+    if (IsListEmpty(&c->ready[p]))
+        c->ready_summary &= ~(1u << p);
+}
+
+/* Puts t on processor c now (t was chosen to run there). */
+static void assign(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
+{
+    c->current = t;
+    t->processor = c->number;
+    t->state = Running;
+    if (t->quantum_left_ns == 0)
+        t->quantum_left_ns = m->cfg.quantum_ns;
+    if (c->clock_ns < m->now_ns)
+        c->clock_ns = m->now_ns; /* an idle processor's clock jumps to the present */
+}
+
+/* Accounts the work a thread on c did from c's clock up to `now`. */
+static void account(KI_PROCESSOR *c, uint64_t now)
+{
+    PETHREAD t = c->current;
+    uint64_t elapsed = now > c->clock_ns ? now - c->clock_ns : 0;
+    if (t && t->in_work) {
+        t->work_left_ns -= elapsed < t->work_left_ns ? elapsed : t->work_left_ns;
+        t->quantum_left_ns -= elapsed < t->quantum_left_ns ? elapsed : t->quantum_left_ns;
+    }
+    if (c->clock_ns < now)
+        c->clock_ns = now;
+}
+
+void KiReadyThread(pssim_machine *m, PETHREAD t)
+{
+    KI_DISPATCHER *d = m->ke;
+    t->quantum_left_ns = m->cfg.quantum_ns; /* a thread that waited starts a fresh quantum */
+    /* 1. An idle processor of its affinity: the ideal one first, then the lowest number. */
+    if (t->ideal_processor < d->cpu_count && allowed(t, t->ideal_processor) &&
+        !d->cpus[t->ideal_processor].current) {
+        assign(m, &d->cpus[t->ideal_processor], t);
+        return;
+    }
+    for (uint32_t i = 0; i < d->cpu_count; i++) {
+        if (allowed(t, i) && !d->cpus[i].current) {
+            assign(m, &d->cpus[i], t);
+            return;
+        }
+    }
+    /* 2. Preempt the lowest-priority running thread below it (SCHED-2: at once). */
+    KI_PROCESSOR *victim_cpu = NULL;
+    for (uint32_t i = 0; i < d->cpu_count; i++) {
+        PETHREAD v = d->cpus[i].current;
+        if (allowed(t, i) && v && v->priority < t->priority &&
+            (!victim_cpu || v->priority < victim_cpu->current->priority))
+            victim_cpu = &d->cpus[i];
+    }
+    if (victim_cpu) {
+        PETHREAD v = victim_cpu->current;
+        account(victim_cpu, m->now_ns);
+        queue_insert(victim_cpu, v, true); /* a preempted thread keeps its place (SCHED-2) */
+        victim_cpu->current = NULL;
+        assign(m, victim_cpu, t);
+        if (v == d->running_thread)
+            d->preempt_running = true; /* the caller yields as soon as its call returns */
+        return;
+    }
+    /* 3. Wait in the queue of its ideal processor (or the first it may use). */
+    uint32_t home = t->ideal_processor;
+    if (home >= d->cpu_count || !allowed(t, home))
+        for (home = 0; home < d->cpu_count && !allowed(t, home); home++)
+            ;
+    queue_insert(&d->cpus[home], t, false);
+}
+
+/* The highest-priority ready thread that may run on c: its own queue first, then the others. */
+static PETHREAD pick_next(KI_DISPATCHER *d, KI_PROCESSOR *c)
+{
+    for (int p = KI_PRIORITIES - 1; p >= 0; p--) {
+        for (uint32_t k = 0; k < d->cpu_count; k++) {
+            KI_PROCESSOR *q = &d->cpus[(c->number + k) % d->cpu_count];
+            if (!(q->ready_summary & (1u << p)))
+                continue;
+            for (LIST_ENTRY *e = q->ready[p].Flink; e != &q->ready[p]; e = e->Flink) {
+                PETHREAD t = CONTAINING_RECORD(e, struct _KTHREAD, ready_link);
+                if (allowed(t, c->number)) {
+                    queue_remove(d, t);
+                    return t;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+static bool ready_at_or_above(KI_DISPATCHER *d, KI_PROCESSOR *c, int priority)
+{
+    for (int p = KI_PRIORITIES - 1; p >= priority; p--)
+        for (uint32_t k = 0; k < d->cpu_count; k++) {
+            KI_PROCESSOR *q = &d->cpus[k];
+            if (!(q->ready_summary & (1u << p)))
+                continue;
+            for (LIST_ENTRY *e = q->ready[p].Flink; e != &q->ready[p]; e = e->Flink)
+                if (allowed(CONTAINING_RECORD(e, struct _KTHREAD, ready_link), c->number))
+                    return true;
+        }
+    return false;
+}
+
+void KiSwitchToScheduler(pssim_machine *m, KI_YIELD why)
+{
+    KI_DISPATCHER *d = m->ke;
+    PETHREAD t = d->running_thread;
+    d->last_yield = why;
+    pssim__context_switch(d->exec, t->context, pssim__exec_main(d->exec));
+    /* Resumed by the scheduler: it has made this thread current again. */
+}
+
+/* Switches into t on processor c until t's next scheduling point. */
+static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
+{
+    KI_DISPATCHER *d = m->ke;
+    PETHREAD host = m->current_thread;
+    d->running_thread = t;
+    d->preempt_running = false;
+    m->current_thread = t;
+    if (m->now_ns < c->clock_ns)
+        m->now_ns = c->clock_ns;
+    pssim_switch_result r = pssim__context_switch(d->exec, pssim__exec_main(d->exec), t->context);
+    d->running_thread = NULL;
+    m->current_thread = host;
+    if (r == PSSIM_SWITCH_STACK_OVERFLOW) {
+        d->last_yield = KI_YIELD_EXIT;
+        c->current = NULL;
+        pssim__bugcheck(m, 0x7F, 8, 0, 0, 0,
+                        "thread %p (TID %lu) overflowed its %lu-byte kernel stack (STACK-4). "
+                        "Fix: keep call trees flat, put large buffers in pool, or use "
+                        "KeExpandKernelStackAndCallout.",
+                        (void *)t, (unsigned long)(uintptr_t)t->tid, (unsigned long)t->stack_size);
+    }
+}
+
+static void finish_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
+{
+    c->current = NULL;
+    pssim__context_destroy(m->ke->exec, t->context);
+    t->context = NULL;
+    ObpDereference(m, t); /* the dispatcher's reference, held while the context lived */
+}
+
+void KiKillThread(pssim_machine *m, PETHREAD t)
+{
+    KI_DISPATCHER *d = m->ke;
+    if (!d || !t->context)
+        return;
+    if (t->state == Ready)
+        queue_remove(d, t);
+    KiCancelWait(m, t);
+    for (uint32_t i = 0; i < d->cpu_count; i++) {
+        KI_PROCESSOR *c = &d->cpus[i];
+        if (c->current == t) {
+            account(c, m->now_ns);
+            c->current = NULL;
+            PETHREAD n = pick_next(d, c);
+            if (n)
+                assign(m, c, n);
+        }
+    }
+    t->in_work = false;
+    pssim__context_destroy(d->exec, t->context);
+    t->context = NULL;
+    ObpDereference(m, t); /* the dispatcher's reference */
+}
+
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    if (n + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, size - n, fmt, ap);
+    va_end(ap);
+}
+
+static void write_deadlock_report(pssim_machine *m)
+{
+    KI_DISPATCHER *d = m->ke;
+    d->report[0] = 0;
+    append(d->report, sizeof(d->report),
+           "possible deadlock at %llu ns: no thread can run and no timer is due.\n",
+           (unsigned long long)m->now_ns);
+    for (LIST_ENTRY *e = m->process_list.Flink; e != &m->process_list; e = e->Flink) {
+        PEPROCESS p = CONTAINING_RECORD(e, struct _KPROCESS, machine_link);
+        for (LIST_ENTRY *f = p->thread_list.Flink; f != &p->thread_list; f = f->Flink) {
+            PETHREAD t = CONTAINING_RECORD(f, struct _KTHREAD, process_link);
+            if (!t->context || t->state != Waiting)
+                continue;
+            append(d->report, sizeof(d->report),
+                   "  thread TID %lu of PID %lu (%s) waits since %llu ns on %s %p\n",
+                   (unsigned long)(uintptr_t)t->tid, (unsigned long)(uintptr_t)p->pid,
+                   p->image_file_name, (unsigned long long)t->wait_since_ns,
+                   KiDescribeObject(m, t->wait_object), t->wait_object);
+        }
+    }
+}
+
+const char *pssim_machine_report(const pssim_machine *m)
+{
+    return m && m->ke ? m->ke->report : "";
+}
+
+/* Expires the earliest timer: its thread's wait ends (KiExpireTimer in wait.c). */
+NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
+{
+    KI_DISPATCHER *d = m->ke;
+    d->running = true;
+    NTSTATUS result;
+    for (;;) {
+        if (m->bugchecked) {
+            result = PSSIM_STATUS_BUGCHECK;
+            break;
+        }
+        if (for_host && !m->host_thread->wait_object) {
+            result = STATUS_SUCCESS;
+            break;
+        }
+        /* The earliest event: a timer (first on ties), or the busy processor that is due. */
+        uint64_t best = UINT64_MAX;
+        KI_PROCESSOR *best_cpu = NULL;
+        for (uint32_t i = 0; i < d->cpu_count; i++) {
+            KI_PROCESSOR *c = &d->cpus[i];
+            PETHREAD t = c->current;
+            if (!t)
+                continue;
+            uint64_t due = c->clock_ns;
+            if (t->in_work) {
+                uint64_t step =
+                    t->work_left_ns < t->quantum_left_ns ? t->work_left_ns : t->quantum_left_ns;
+                due += step;
+            }
+            if (due < best) {
+                best = due;
+                best_cpu = c;
+            }
+        }
+        PETHREAD timer = IsListEmpty(&d->timers)
+                             ? NULL
+                             : CONTAINING_RECORD(d->timers.Flink, struct _KTHREAD, timer_link);
+        uint64_t next = best;
+        if (timer && timer->wait_due_ns <= next)
+            next = timer->wait_due_ns;
+        if (next == UINT64_MAX) {
+            if (d->body_threads_alive == 0 && !for_host) {
+                result = STATUS_SUCCESS;
+            } else {
+                write_deadlock_report(m);
+                result = STATUS_POSSIBLE_DEADLOCK;
+            }
+            break;
+        }
+        if (until_ns && next > until_ns) {
+            if (m->now_ns < until_ns)
+                m->now_ns = until_ns;
+            result = STATUS_TIMEOUT;
+            break;
+        }
+        if (m->now_ns < next)
+            m->now_ns = next;
+        if (timer && timer->wait_due_ns <= best) {
+            KiExpireTimer(m, timer);
+            continue;
+        }
+        KI_PROCESSOR *c = best_cpu;
+        account(c, next);
+        PETHREAD t = c->current;
+        if (t->in_work && t->work_left_ns > 0) {
+            /* Quantum end (SCHED-2, -7): round robin among equal priorities. */
+            t->quantum_left_ns = m->cfg.quantum_ns;
+            if (ready_at_or_above(d, c, t->priority)) {
+                queue_insert(c, t, false);
+                c->current = NULL;
+                PETHREAD n = pick_next(d, c);
+                if (n)
+                    assign(m, c, n);
+            }
+            continue;
+        }
+        t->in_work = false;
+        run_thread(m, c, t);
+        switch (d->last_yield) {
+        case KI_YIELD_WORK:
+            t->in_work = t->work_left_ns > 0;
+            break;
+        case KI_YIELD_PREEMPT:
+            break; /* KiReadyThread already moved it and put the new thread on c */
+        case KI_YIELD_WAIT:
+        case KI_YIELD_EXIT:
+            if (c->current == t)
+                c->current = NULL;
+            if (d->last_yield == KI_YIELD_EXIT && t->context)
+                finish_thread(m, c, t);
+            if (!c->current) {
+                PETHREAD n = pick_next(d, c);
+                if (n)
+                    assign(m, c, n);
+            }
+            break;
+        }
+    }
+    d->running = false;
+    return result;
+}
+
+void pssim_thread_params_init(pssim_thread_params *p)
+{
+    if (p)
+        memset(p, 0, sizeof(*p));
+}
+
+static NTSTATUS run_body(pssim_machine *m, void *arg)
+{
+    uint64_t until = *(uint64_t *)arg;
+    if (!KiDispatcher(m))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    if (m->current_thread != m->host_thread || m->ke->running)
+        return STATUS_INVALID_DEVICE_STATE; /* only the host runs the machine, once at a time */
+    return KiRunScheduler(m, until, false);
+}
+
+NTSTATUS pssim_machine_run(pssim_machine *m, uint64_t until_ns)
+{
+    return pssim__control_call(m, run_body, &until_ns);
+}
+
+void pssim_cpu_work(uint64_t ns)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!m || m->bugchecked)
+        return;
+    KI_DISPATCHER *d = m->ke;
+    if (!d || !d->running_thread || d->running_thread != m->current_thread) {
+        m->now_ns += ns; /* the host computing between runs: time simply passes */
+        return;
+    }
+    PETHREAD t = d->running_thread;
+    t->work_left_ns = ns;
+    KiSwitchToScheduler(m, KI_YIELD_WORK);
+}
+
+ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors)
+{
+    pssim_machine *m = pssim__current_machine();
+    ULONG n = m ? m->cfg.cpu_count : 1;
+    if (ActiveProcessors)
+        *ActiveProcessors = n >= 64 ? ~(KAFFINITY)0 : (((KAFFINITY)1 << n) - 1);
+    return n;
+}
+
+ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber)
+{
+    if (GroupNumber != 0 && GroupNumber != ALL_PROCESSOR_GROUPS)
+        return 0; /* SCHED-9: one group */
+    return KeQueryActiveProcessorCount(NULL);
+}
+
+ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber)
+{
+    pssim_machine *m = pssim__current_machine();
+    ULONG n = 0;
+    if (m && m->ke && m->ke->running_thread)
+        n = m->ke->running_thread->processor;
+    if (ProcNumber) {
+        ProcNumber->Group = 0;
+        ProcNumber->Number = (UCHAR)n;
+        ProcNumber->Reserved = 0;
+    }
+    return n;
+}
+
+KPRIORITY KeQueryPriorityThread(PKTHREAD Thread)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!ObpIsLiveObject(m, Thread))
+        return 0;
+    return Thread->priority;
+}

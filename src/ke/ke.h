@@ -1,0 +1,92 @@
+/* ke.h: the dispatcher: simulated processors, ready queues, virtual clocks, timers, waits. */
+#ifndef PSSIM_KE_KE_H
+#define PSSIM_KE_KE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pssim/pssim.h>
+
+struct pssim_machine;
+struct pssim_exec;
+
+/* Thread states (ps-semantics 7.2). */
+typedef enum KTHREAD_STATE {
+    Initialized = 0,
+    Ready = 1,
+    Running = 2,
+    Standby = 3,
+    Terminated = 4,
+    Waiting = 5,
+    Transition = 6,
+    DeferredReady = 7
+} KTHREAD_STATE;
+
+#define KI_PRIORITIES 32
+#define KI_DEFAULT_STACK_SIZE (64 * 1024) /* see docs/execution.md */
+
+/* One simulated processor. */
+typedef struct KI_PROCESSOR {
+    uint32_t number;
+    uint64_t clock_ns;               /* virtual time this processor has reached */
+    PETHREAD current;                /* the thread it runs, NULL when idle */
+    LIST_ENTRY ready[KI_PRIORITIES]; /* one list per priority (SCHED-2) */
+    uint32_t ready_summary;          /* bit p set when ready[p] is not empty */
+} KI_PROCESSOR;
+
+/* Why a thread handed control back to the scheduler. */
+typedef enum KI_YIELD {
+    KI_YIELD_WORK,    /* pssim_cpu_work: occupy the processor for work_left_ns */
+    KI_YIELD_WAIT,    /* waiting: off the processor until woken */
+    KI_YIELD_PREEMPT, /* a higher-priority thread it readied takes its processor */
+    KI_YIELD_EXIT     /* its body ended */
+} KI_YIELD;
+
+typedef struct KI_DISPATCHER {
+    struct pssim_exec *exec;
+    uint32_t cpu_count;
+    KI_PROCESSOR cpus[64];
+    LIST_ENTRY timers;           /* waiting threads with a due time, earliest first */
+    uint32_t body_threads_alive; /* threads with bodies not yet terminated */
+    bool running;                /* inside pssim_machine_run (the scheduler loop) */
+    KI_YIELD last_yield;
+    uint32_t next_ideal;     /* ideal processors are handed out round robin */
+    bool preempt_running;    /* the running thread lost its processor to a thread it readied */
+    PETHREAD running_thread; /* the thread whose context runs now, NULL on the scheduler */
+    char report[2048];       /* last deadlock report */
+} KI_DISPATCHER;
+
+/* Creates the dispatcher state of a machine on first use; NULL when out of memory. */
+KI_DISPATCHER *KiDispatcher(struct pssim_machine *m);
+void KiDestroyDispatcher(struct pssim_machine *m);
+
+/* Makes a thread with a body ready at the machine's current time (SCHED-2 placement). */
+void KiReadyThread(struct pssim_machine *m, PETHREAD t);
+/* Hands control from the running thread's context back to the scheduler. */
+void KiSwitchToScheduler(struct pssim_machine *m, KI_YIELD why);
+/* Time as the running code sees it. */
+uint64_t KiNow(struct pssim_machine *m);
+
+/* The scheduler loop (pssim_machine_run, and host waits: for_host returns once the host
+ * thread's wait has ended). */
+NTSTATUS KiRunScheduler(struct pssim_machine *m, uint64_t until_ns, bool for_host);
+/* Ends the wait of the thread whose timer is due (timeout or end of a delay). */
+void KiExpireTimer(struct pssim_machine *m, PETHREAD t);
+/* Ends a wait without waking the thread (it is being killed). */
+void KiCancelWait(struct pssim_machine *m, PETHREAD t);
+/* "event", "thread", "delay" ... for reports. */
+const char *KiDescribeObject(struct pssim_machine *m, void *object);
+/* The running thread gave its processor away (it readied a higher-priority thread): yield now. */
+void KiYieldIfPreempted(struct pssim_machine *m);
+
+/* Takes a thread with a body off its processor, queue, wait and timer, and destroys its
+ * context without running it again (termination from outside, at its scheduling point). */
+void KiKillThread(struct pssim_machine *m, PETHREAD t);
+
+/* Waits: a thread (body or host) waits for a dispatcher object (a thread or a KEVENT). */
+NTSTATUS KiWaitForObject(struct pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,
+                         KWAIT_REASON reason);
+/* Wakes the waiters a newly signaled thread object satisfies (it has terminated). */
+void KiSignalThreadObject(struct pssim_machine *m, PETHREAD t);
+
+#endif

@@ -1,0 +1,461 @@
+/* test_dispatcher.c: threads with bodies on N simulated processors in virtual time: known-answer
+ * schedules, preemption, round robin, waits, delays, deadlock reports, system threads
+ * (ps-semantics 5.4, 7, 8; api-contract "Execution"). Every scenario runs on both backends. */
+#include "support.h"
+
+REC_DEFINE_STORAGE;
+
+#define MS 1000000ULL
+
+static int backend;
+
+static pssim_machine *machine(uint32_t cpus)
+{
+    pssim_config cfg;
+    pssim_config_init(&cfg);
+    cfg.cpu_count = cpus;
+    cfg.backend = backend;
+    cfg.event_cost_ns = 0; /* creating threads takes no virtual time: exact known answers */
+    pssim_machine *m = NULL;
+    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+    return m;
+}
+
+static uint64_t now_ns(void)
+{
+    return KeQueryInterruptTime() * 100;
+}
+
+/* ---- a worker: does `work` ns of computation, records when it finished ---- */
+typedef struct worker {
+    uint64_t work, chunk;
+    uint64_t finished_at;
+    HANDLE tid;
+    int order;
+} worker;
+
+static int finish_counter;
+
+static VOID work_body(PVOID arg)
+{
+    worker *w = arg;
+    w->tid = PsGetCurrentThreadId();
+    if (w->chunk) {
+        for (uint64_t done = 0; done < w->work; done += w->chunk)
+            pssim_cpu_work(w->chunk);
+    } else {
+        pssim_cpu_work(w->work);
+    }
+    w->finished_at = now_ns();
+    w->order = ++finish_counter;
+}
+
+static void start(pssim_machine *m, PKSTART_ROUTINE body, void *ctx, KPRIORITY prio,
+                  KAFFINITY affinity)
+{
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = body;
+    p.context = ctx;
+    p.priority = prio;
+    p.affinity = affinity;
+    assert_int_equal(pssim_thread_start(m, pssim_host_pid(m), &p, NULL), STATUS_SUCCESS);
+}
+
+/* SCHED-2/-7 known answers: 4 equal threads needing 100 ms each. On 4 processors they finish
+ * together at +100 ms; on 1 processor round robin with 31.25 ms quanta finishes them at
+ * +381.25, +387.5, +393.75 and +400 ms, in start order. */
+static void test_equal_threads_1_vs_4_cpus(void **state)
+{
+    (void)state;
+    for (uint32_t cpus = 1; cpus <= 4; cpus += 3) {
+        pssim_machine *m = machine(cpus);
+        worker w[4];
+        memset(w, 0, sizeof(w));
+        finish_counter = 0;
+        uint64_t t0 = pssim_machine_now(m);
+        for (int i = 0; i < 4; i++) {
+            w[i].work = 100 * MS;
+            start(m, work_body, &w[i], 8, 0);
+        }
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+        for (int i = 0; i < 4; i++) {
+            if (cpus == 4)
+                assert_int_equal(w[i].finished_at - t0, 100 * MS);
+            else
+                assert_int_equal(w[i].finished_at - t0, 381250000ULL + (uint64_t)i * 6250000ULL);
+            assert_int_equal(w[i].order, i + 1);
+        }
+        pssim_machine_destroy(m);
+    }
+}
+
+/* SCHED-2: a higher-priority thread that becomes ready preempts the running one at once. */
+static worker high_w;
+static VOID high_body(PVOID arg)
+{
+    (void)arg;
+    LARGE_INTEGER d;
+    d.QuadPart = -100000; /* 10 ms */
+    assert_int_equal(KeDelayExecutionThread(KernelMode, FALSE, &d), STATUS_SUCCESS);
+    high_w.work = 5 * MS;
+    work_body(&high_w);
+}
+
+static void test_preemption(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    worker low;
+    memset(&low, 0, sizeof(low));
+    memset(&high_w, 0, sizeof(high_w));
+    finish_counter = 0;
+    low.work = 20 * MS;
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, high_body, NULL, 12, 0);
+    start(m, work_body, &low, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(high_w.finished_at - t0, 15 * MS); /* woke at 10, ran 5 at once */
+    assert_int_equal(low.finished_at - t0, 25 * MS);    /* 20 of work + 5 preempted */
+    assert_int_equal(high_w.order, 1);
+    pssim_machine_destroy(m);
+}
+
+/* SCHED-8: affinity confines a thread: two threads bound to processor 1 share it while
+ * processor 0 stays idle. */
+static void test_affinity(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    worker w[2];
+    memset(w, 0, sizeof(w));
+    uint64_t t0 = pssim_machine_now(m);
+    for (int i = 0; i < 2; i++) {
+        w[i].work = 10 * MS;
+        start(m, work_body, &w[i], 8, 0x2);
+    }
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(w[0].finished_at - t0, 10 * MS);
+    assert_int_equal(w[1].finished_at - t0, 20 * MS);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-4 / SYNC-2: a waiter on a synchronization event wakes when another thread sets it, at
+ * the virtual time of the set; the event is reset by the satisfied wait. */
+static KEVENT ev;
+static uint64_t woke_at;
+static NTSTATUS wait_result;
+static VOID waiter_body(PVOID arg)
+{
+    (void)arg;
+    wait_result = KeWaitForSingleObject(&ev, Executive, KernelMode, FALSE, NULL);
+    woke_at = now_ns();
+}
+
+static VOID setter_body(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(3 * MS);
+    assert_int_equal(KeSetEvent(&ev, IO_NO_INCREMENT, FALSE), 0);
+}
+
+static void test_event_wakes_waiter(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    KeInitializeEvent(&ev, SynchronizationEvent, FALSE);
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, waiter_body, NULL, 8, 0);
+    start(m, setter_body, NULL, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(wait_result, STATUS_SUCCESS);
+    assert_int_equal(woke_at - t0, 3 * MS);
+    assert_int_equal(KeReadStateEvent(&ev), 0);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-1/2: a relative timeout ends the wait with STATUS_TIMEOUT at the due time; a zero
+ * timeout tests without waiting. */
+static uint64_t timed_out_at;
+static VOID timeout_body(PVOID arg)
+{
+    (void)arg;
+    LARGE_INTEGER zero = {{0, 0}};
+    assert_int_equal(KeWaitForSingleObject(&ev, Executive, KernelMode, FALSE, &zero),
+                     STATUS_TIMEOUT);
+    LARGE_INTEGER t;
+    t.QuadPart = -70000; /* 7 ms */
+    wait_result = KeWaitForSingleObject(&ev, Executive, KernelMode, FALSE, &t);
+    timed_out_at = now_ns();
+}
+
+static void test_wait_timeout(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    KeInitializeEvent(&ev, NotificationEvent, FALSE);
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, timeout_body, NULL, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(wait_result, STATUS_TIMEOUT);
+    assert_int_equal(timed_out_at - t0, 7 * MS);
+    pssim_machine_destroy(m);
+}
+
+/* api-contract: a thread waiting with nothing left that could wake it is a possible deadlock;
+ * the report names it and what it waits on. */
+static void test_deadlock_report(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    KeInitializeEvent(&ev, NotificationEvent, FALSE);
+    start(m, waiter_body, NULL, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_POSSIBLE_DEADLOCK);
+    const char *r = pssim_machine_report(m);
+    assert_non_null(strstr(r, "pssim-host.exe"));
+    assert_non_null(strstr(r, "notification event"));
+    /* Setting the event from the host lets the next run finish. */
+    KeSetEvent(&ev, IO_NO_INCREMENT, FALSE);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    pssim_machine_destroy(m);
+}
+
+/* api-contract: run until an absolute virtual time returns STATUS_TIMEOUT and can resume. */
+static void test_run_until(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    worker w;
+    memset(&w, 0, sizeof(w));
+    w.work = 50 * MS;
+    w.chunk = 1 * MS;
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, work_body, &w, 8, 0);
+    assert_int_equal(pssim_machine_run(m, t0 + 20 * MS), STATUS_TIMEOUT);
+    assert_int_equal(pssim_machine_now(m), t0 + 20 * MS);
+    assert_int_equal(w.finished_at, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(w.finished_at - t0, 50 * MS);
+    pssim_machine_destroy(m);
+}
+
+/* SYSTHREAD-1/2/3/5/10/11 and THREAD-NOTIFY-1: a driver creates a system thread in DriverEntry;
+ * thread-create routines run on the creator; the handle references a thread object that is
+ * signaled when the thread has terminated; returning from the body exits with STATUS_SUCCESS. */
+static HANDLE sys_thread_handle;
+static int sys_body_ran;
+static HANDLE sys_body_pid;
+static KIRQL sys_body_irql;
+static BOOLEAN sys_body_apcs_off;
+static KPRIORITY sys_body_priority;
+static VOID sys_body(PVOID arg)
+{
+    (void)arg;
+    sys_body_ran++;
+    sys_body_priority = KeQueryPriorityThread(KeGetCurrentThread());
+    sys_body_pid = PsGetCurrentProcessId();
+    sys_body_irql = KeGetCurrentIrql();
+    sys_body_apcs_off = KeAreApcsDisabled();
+    assert_true(PsIsSystemThread(PsGetCurrentThread()));
+    pssim_cpu_work(2 * MS);
+}
+
+static NTSTATUS sys_entry(PDRIVER_OBJECT d, PUNICODE_STRING reg)
+{
+    (void)d;
+    (void)reg;
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    return PsCreateSystemThread(&sys_thread_handle, THREAD_ALL_ACCESS, &oa, NULL, NULL, sys_body,
+                                NULL);
+}
+
+static void thread_cb(HANDLE pid, HANDLE tid, BOOLEAN create)
+{
+    rec_event *e = rec_add("thread");
+    e->pid = pid;
+    e->tid = tid;
+    e->create = create;
+}
+
+static void test_system_thread_from_driver(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    rec_reset();
+    sys_body_ran = 0;
+    assert_int_equal(PsSetCreateThreadNotifyRoutine(thread_cb), STATUS_SUCCESS);
+    PDRIVER_OBJECT drv;
+    assert_int_equal(pssim_driver_load(m, sys_entry, "thrd", 0, &drv), STATUS_SUCCESS);
+    assert_int_equal(rec_count, 1);
+    assert_int_equal(rec_log[0].create, 1);
+    assert_ptr_equal(rec_log[0].pid, PSSIM_SYSTEM_PID);
+    assert_ptr_equal(rec_log[0].cur_pid, PSSIM_SYSTEM_PID); /* DriverEntry's thread */
+    PVOID obj;
+    assert_int_equal(ObReferenceObjectByHandle(sys_thread_handle, SYNCHRONIZE, *PsThreadType,
+                                               KernelMode, &obj, NULL),
+                     STATUS_SUCCESS);
+    /* SYSTHREAD-11: the host waits on the thread object; the machine runs meanwhile. */
+    assert_int_equal(KeWaitForSingleObject(obj, Executive, KernelMode, FALSE, NULL),
+                     STATUS_SUCCESS);
+    assert_int_equal(sys_body_ran, 1);
+    assert_ptr_equal(sys_body_pid, PSSIM_SYSTEM_PID);
+    assert_int_equal(sys_body_irql, PASSIVE_LEVEL);
+    assert_true(sys_body_apcs_off);         /* SYSTHREAD-4 */
+    assert_int_equal(sys_body_priority, 8); /* SYSTHREAD-9: the System process's base */
+    assert_int_equal(PsGetThreadExitStatus((PETHREAD)obj), STATUS_SUCCESS);
+    assert_int_equal(rec_count, 2);
+    assert_int_equal(rec_log[1].create, 0);
+    assert_ptr_equal(rec_log[1].cur_tid, rec_log[1].tid); /* exit on the thread itself */
+    ObDereferenceObject(obj);
+    assert_int_equal(ZwClose(sys_thread_handle), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(PsRemoveCreateThreadNotifyRoutine(thread_cb), STATUS_SUCCESS);
+    pssim_machine_destroy(m);
+}
+
+/* SYSTHREAD-6: PsTerminateSystemThread ends a system thread with its status and does not
+ * return; on a non-system thread it fails. */
+static int after_terminate;
+static VOID terminating_body(PVOID arg)
+{
+    (void)arg;
+    PsTerminateSystemThread((NTSTATUS)0x1234);
+    after_terminate = 1;
+}
+
+static void test_terminate_system_thread(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    after_terminate = 0;
+    HANDLE tid;
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = terminating_body;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, &tid), STATUS_SUCCESS);
+    PETHREAD t;
+    assert_int_equal(PsLookupThreadByThreadId(tid, &t), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(after_terminate, 0);
+    assert_int_equal(PsGetThreadExitStatus(t), 0x1234);
+    ObDereferenceObject(t);
+    assert_int_equal(PsTerminateSystemThread(0), STATUS_INVALID_PARAMETER); /* the host */
+    pssim_machine_destroy(m);
+}
+
+/* A bug check inside a thread body stops the machine: run returns PSSIM_STATUS_BUGCHECK. */
+static VOID bugchecking_body(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(1 * MS);
+    KeBugCheckEx(0xE2, 1, 2, 3, 4);
+}
+
+static void test_bugcheck_in_thread(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    start(m, bugchecking_body, NULL, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xE2);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    pssim_machine_destroy(m);
+}
+
+/* Determinism: the same scenario gives the same finish times and order every time, and on
+ * both backends (api-contract "Execution"). */
+static void test_determinism(void **state)
+{
+    (void)state;
+    uint64_t first[6];
+    int first_order[6];
+    int saved = backend;
+    for (int run = 0; run < 4; run++) {
+        backend = run % 2 ? PSSIM_BACKEND_THREADS : PSSIM_BACKEND_FIBERS;
+        pssim_machine *m = machine(3);
+        worker w[6];
+        memset(w, 0, sizeof(w));
+        finish_counter = 0;
+        uint64_t t0 = pssim_machine_now(m);
+        for (int i = 0; i < 6; i++) {
+            w[i].work = (uint64_t)(i + 1) * 7 * MS;
+            w[i].chunk = (uint64_t)(i % 3 + 1) * MS;
+            start(m, work_body, &w[i], 8 + i % 2, 0);
+        }
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+        for (int i = 0; i < 6; i++) {
+            if (run == 0) {
+                first[i] = w[i].finished_at - t0;
+                first_order[i] = w[i].order;
+            } else {
+                assert_int_equal(w[i].finished_at - t0, first[i]);
+                assert_int_equal(w[i].order, first_order[i]);
+            }
+        }
+        pssim_machine_destroy(m);
+    }
+    backend = saved;
+}
+
+/* Bad input to the execution calls. */
+static void test_execution_bad_input(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    assert_int_equal(pssim_thread_start(m, pssim_host_pid(m), &p, NULL), STATUS_INVALID_PARAMETER);
+    p.start = work_body;
+    p.priority = 32;
+    assert_int_equal(pssim_thread_start(m, pssim_host_pid(m), &p, NULL), STATUS_INVALID_PARAMETER);
+    p.priority = 0;
+    p.affinity = 0x4; /* processor 2 does not exist */
+    assert_int_equal(pssim_thread_start(m, pssim_host_pid(m), &p, NULL), STATUS_INVALID_PARAMETER);
+    p.affinity = 0;
+    assert_int_equal(pssim_thread_start(m, (HANDLE)0x7FF8, &p, NULL), STATUS_INVALID_CID);
+    assert_int_equal(pssim_thread_start(NULL, pssim_host_pid(m), &p, NULL),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(pssim_machine_run(NULL, 0), STATUS_INVALID_PARAMETER);
+    HANDLE h;
+    assert_int_equal(PsCreateSystemThread(&h, 0, NULL, NULL, NULL, NULL, NULL),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(KeWaitForSingleObject(NULL, Executive, KernelMode, FALSE, NULL),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(KeDelayExecutionThread(KernelMode, FALSE, NULL), STATUS_INVALID_PARAMETER);
+    assert_int_equal(KeQueryActiveProcessorCount(NULL), 2);
+    assert_int_equal(KeQueryActiveProcessorCountEx(1), 0);
+    pssim_machine_destroy(m);
+}
+
+static int set_fibers(void **state)
+{
+    (void)state;
+    backend = PSSIM_BACKEND_FIBERS;
+    return 0;
+}
+
+static int set_threads(void **state)
+{
+    (void)state;
+    backend = PSSIM_BACKEND_THREADS;
+    return 0;
+}
+
+#define DISPATCHER_TESTS                                                                           \
+    cmocka_unit_test(test_equal_threads_1_vs_4_cpus), cmocka_unit_test(test_preemption),           \
+        cmocka_unit_test(test_affinity), cmocka_unit_test(test_event_wakes_waiter),                \
+        cmocka_unit_test(test_wait_timeout), cmocka_unit_test(test_deadlock_report),               \
+        cmocka_unit_test(test_run_until), cmocka_unit_test(test_system_thread_from_driver),        \
+        cmocka_unit_test(test_terminate_system_thread), cmocka_unit_test(test_bugcheck_in_thread), \
+        cmocka_unit_test(test_determinism), cmocka_unit_test(test_execution_bad_input)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {DISPATCHER_TESTS};
+    int failed = cmocka_run_group_tests_name("fibers", tests, set_fibers, NULL);
+    failed += cmocka_run_group_tests_name("threads", tests, set_threads, NULL);
+    return failed;
+}
