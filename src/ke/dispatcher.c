@@ -125,7 +125,8 @@ void KiReadyThread(pssim_machine *m, PETHREAD t)
     KI_PROCESSOR *victim_cpu = NULL;
     for (uint32_t i = 0; i < d->cpu_count; i++) {
         PETHREAD v = d->cpus[i].current;
-        if (allowed(t, i) && v && v->priority < t->priority &&
+        /* Nothing preempts a thread at DISPATCH_LEVEL or above (IRQL-1). */
+        if (allowed(t, i) && v && v->priority < t->priority && v->irql < DISPATCH_LEVEL &&
             (!victim_cpu || v->priority < victim_cpu->current->priority))
             victim_cpu = &d->cpus[i];
     }
@@ -179,6 +180,26 @@ static bool ready_at_or_above(KI_DISPATCHER *d, KI_PROCESSOR *c, int priority)
                     return true;
         }
     return false;
+}
+
+void KiIrqlLowered(pssim_machine *m)
+{
+    KI_DISPATCHER *d = m->ke;
+    if (!d || !d->running_thread || d->running_thread != m->current_thread)
+        return;
+    PETHREAD t = d->running_thread;
+    if (t->irql >= DISPATCH_LEVEL)
+        return;
+    KI_PROCESSOR *c = &d->cpus[t->processor];
+    if (!ready_at_or_above(d, c, t->priority + 1))
+        return;
+    /* The preemption that waited for the IRQL to drop happens now (IRQL-1). */
+    queue_insert(c, t, true);
+    c->current = NULL;
+    PETHREAD n = pick_next(d, c);
+    if (n)
+        assign(m, c, n);
+    KiSwitchToScheduler(m, KI_YIELD_PREEMPT);
 }
 
 void KiSwitchToScheduler(pssim_machine *m, KI_YIELD why)
@@ -351,7 +372,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         if (t->in_work && t->work_left_ns > 0) {
             /* Quantum end (SCHED-2, -7): round robin among equal priorities. */
             t->quantum_left_ns = m->cfg.quantum_ns;
-            if (ready_at_or_above(d, c, t->priority)) {
+            if (t->irql < DISPATCH_LEVEL && ready_at_or_above(d, c, t->priority)) {
                 queue_insert(c, t, false);
                 c->current = NULL;
                 PETHREAD n = pick_next(d, c);

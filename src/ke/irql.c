@@ -1,6 +1,7 @@
 /* irql.c: IRQL, critical and guarded regions, previous mode and KeBugCheckEx (IRQL-1..3, SYNC-11).
  */
 #include "core/machine.h"
+#include "ke/ke.h"
 
 static PETHREAD current(void)
 {
@@ -46,7 +47,10 @@ VOID KeLowerIrql(KIRQL NewIrql)
                         (unsigned)NewIrql, (unsigned)t->irql);
         return;
     }
+    KIRQL old = t->irql;
     t->irql = NewIrql;
+    if (old >= DISPATCH_LEVEL && NewIrql < DISPATCH_LEVEL)
+        KiIrqlLowered(m);
 }
 
 KIRQL KeRaiseIrqlToDpcLevel(VOID)

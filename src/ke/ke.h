@@ -62,6 +62,9 @@ void KiDestroyDispatcher(struct pssim_machine *m);
 
 /* Makes a thread with a body ready at the machine's current time (SCHED-2 placement). */
 void KiReadyThread(struct pssim_machine *m, PETHREAD t);
+/* Called when the running thread's IRQL dropped below DISPATCH_LEVEL: a preemption that was
+ * held off happens now. */
+void KiIrqlLowered(struct pssim_machine *m);
 /* Hands control from the running thread's context back to the scheduler. */
 void KiSwitchToScheduler(struct pssim_machine *m, KI_YIELD why);
 /* Time as the running code sees it. */
@@ -82,6 +85,9 @@ void KiYieldIfPreempted(struct pssim_machine *m);
 /* Takes a thread with a body off its processor, queue, wait and timer, and destroys its
  * context without running it again (termination from outside, at its scheduling point). */
 void KiKillThread(struct pssim_machine *m, PETHREAD t);
+
+/* Satisfies waiters of a newly signaled dispatcher object, first come first served. */
+void KiWakeWaiters(struct pssim_machine *m, DISPATCHER_HEADER *h);
 
 /* Waits: a thread (body or host) waits for a dispatcher object (a thread or a KEVENT). */
 NTSTATUS KiWaitForObject(struct pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,

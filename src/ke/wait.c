@@ -90,16 +90,46 @@ void KiSignalThreadObject(pssim_machine *m, PETHREAD t)
 }
 
 /* True and consumed when the object is signaled for one more waiter (SYNC-4). */
-static bool try_satisfy(pssim_machine *m, void *object)
+/* True, and the object's state updated, when `object` satisfies one wait of thread t now
+ * (SYNC-4 events, SYNC-6 mutexes: ownership and recursion, SYNC-13 semaphores). */
+static bool try_satisfy(pssim_machine *m, void *object, PETHREAD t)
 {
     if (is_thread_object(m, object))
         return ((PETHREAD)object)->terminated;
     DISPATCHER_HEADER *h = object;
+    if (h->Type == MutantObject) {
+        PRKMUTEX mx = object;
+        if (h->SignalState <= 0 && mx->OwnerThread != t)
+            return false;
+        if (h->SignalState == 1) {
+            mx->OwnerThread = t;
+            t->mutexes_owned++;
+            t->kernel_apc_disable++; /* an owner gets only special kernel APCs (SYNC-6) */
+        }
+        h->SignalState--;
+        return true;
+    }
     if (h->SignalState <= 0)
         return false;
     if (h->Type == EventSynchronizationObject)
         h->SignalState = 0;
+    else if (h->Type == SemaphoreObject)
+        h->SignalState--;
     return true;
+}
+
+void KiWakeWaiters(pssim_machine *m, DISPATCHER_HEADER *h)
+{
+    LIST_ENTRY *list = &h->WaitListHead;
+    if (!list->Flink)
+        return;
+    /* First come, first served, as long as the object satisfies the next waiter. */
+    while (!IsListEmpty(list)) {
+        PETHREAD w = CONTAINING_RECORD(list->Flink, struct _KTHREAD, wait_link);
+        if (!try_satisfy(m, h, w))
+            break;
+        end_wait(m, w, STATUS_SUCCESS);
+    }
 }
 
 static LIST_ENTRY *wait_list_of(pssim_machine *m, void *object)
@@ -113,7 +143,7 @@ NTSTATUS KiWaitForObject(pssim_machine *m, void *object, bool has_timeout, uint6
                          KWAIT_REASON reason)
 {
     PETHREAD t = m->current_thread;
-    if (object != &delay_marker && try_satisfy(m, object))
+    if (object != &delay_marker && try_satisfy(m, object, t))
         return STATUS_SUCCESS;
     if (has_timeout && due_ns <= m->now_ns)
         return object == &delay_marker ? STATUS_SUCCESS : STATUS_TIMEOUT;
@@ -223,17 +253,11 @@ LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
         return 0;
     LONG previous = Event->Header.SignalState;
     Event->Header.SignalState = 1;
-    LIST_ENTRY *list = &Event->Header.WaitListHead;
-    if (!m || !list->Flink)
+    if (!m)
         return previous;
     /* SYNC-4: a notification event releases every waiter and stays signaled; a
      * synchronization event releases one waiter and is reset by that wait. */
-    while (!IsListEmpty(list) && Event->Header.SignalState > 0) {
-        PETHREAD w = CONTAINING_RECORD(list->Flink, struct _KTHREAD, wait_link);
-        if (Event->Header.Type == EventSynchronizationObject)
-            Event->Header.SignalState = 0;
-        end_wait(m, w, STATUS_SUCCESS);
-    }
+    KiWakeWaiters(m, &Event->Header);
     KiYieldIfPreempted(m);
     return previous;
 }

@@ -84,6 +84,8 @@ struct _KTHREAD {
     NTSTATUS wait_status;
     KWAIT_REASON wait_reason;
     uint64_t wait_since_ns;
+    uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
+    uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
     LIST_ENTRY waiters;
 };

@@ -10,6 +10,14 @@
  * context switches away for the last time. Never returns. */
 static void end_body_thread(pssim_machine *m, PETHREAD t, NTSTATUS status)
 {
+    if (t->mutexes_owned) {
+        /* SYNC-6: a thread may not exit owning a kernel mutex. */
+        pssim__bugcheck(m, 0x4000008A, (ULONG_PTR)t, t->mutexes_owned, 0, 0,
+                        "thread TID %lu exits while owning %u kernel mutex(es) (SYNC-6). Fix: "
+                        "release every KeWaitForMutexObject with KeReleaseMutex before the "
+                        "thread ends.",
+                        (unsigned long)(uintptr_t)t->tid, (unsigned)t->mutexes_owned);
+    }
     PspExitThread(m, t, status);
     t->exited_body = true;
     KiSwitchToScheduler(m, KI_YIELD_EXIT);

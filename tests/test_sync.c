@@ -1,0 +1,369 @@
+/* test_sync.c: kernel mutexes, semaphores, fast and guarded mutexes and spin locks between
+ * threads on simulated processors, and the bug checks for their misuse (ps-semantics 8). */
+#include "support.h"
+
+REC_DEFINE_STORAGE;
+
+#define MS 1000000ULL
+
+static pssim_machine *machine(uint32_t cpus)
+{
+    pssim_config cfg;
+    pssim_config_init(&cfg);
+    cfg.cpu_count = cpus;
+    cfg.event_cost_ns = 0;
+    pssim_machine *m = NULL;
+    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+    return m;
+}
+
+static void start(pssim_machine *m, PKSTART_ROUTINE body, void *ctx)
+{
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = body;
+    p.context = ctx;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+}
+
+static uint64_t now_ns(void)
+{
+    return KeQueryInterruptTime() * 100;
+}
+
+/* ---- mutual exclusion under each lock: two threads on two processors increment a shared
+ * counter in a read / compute / write sequence; with the lock no update is lost. ---- */
+static int lock_kind; /* 0 KMUTEX, 1 FAST_MUTEX, 2 guarded mutex, 3 spin lock */
+static KMUTEX kmutex;
+static FAST_MUTEX fmutex;
+static KGUARDED_MUTEX gmutex;
+static KSPIN_LOCK spin;
+static int shared_counter;
+
+static VOID increment_body(PVOID arg)
+{
+    (void)arg;
+    for (int i = 0; i < 20; i++) {
+        KIRQL old = PASSIVE_LEVEL;
+        switch (lock_kind) {
+        case 0:
+            KeWaitForSingleObject(&kmutex, Executive, KernelMode, FALSE, NULL);
+            break;
+        case 1:
+            ExAcquireFastMutex(&fmutex);
+            break;
+        case 2:
+            KeAcquireGuardedMutex(&gmutex);
+            break;
+        default:
+            KeAcquireSpinLock(&spin, &old);
+        }
+        int v = shared_counter;
+        pssim_cpu_work(1000); /* the other processor runs meanwhile */
+        shared_counter = v + 1;
+        switch (lock_kind) {
+        case 0:
+            KeReleaseMutex(&kmutex, FALSE);
+            break;
+        case 1:
+            ExReleaseFastMutex(&fmutex);
+            break;
+        case 2:
+            KeReleaseGuardedMutex(&gmutex);
+            break;
+        default:
+            KeReleaseSpinLock(&spin, old);
+        }
+    }
+}
+
+/* SYNC-6/7/8: each lock serializes the critical section across processors. */
+static void test_locks_exclude(void **state)
+{
+    (void)state;
+    for (lock_kind = 0; lock_kind < 4; lock_kind++) {
+        pssim_machine *m = machine(2);
+        KeInitializeMutex(&kmutex, 0);
+        ExInitializeFastMutex(&fmutex);
+        KeInitializeGuardedMutex(&gmutex);
+        KeInitializeSpinLock(&spin);
+        shared_counter = 0;
+        start(m, increment_body, NULL);
+        start(m, increment_body, NULL);
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+        assert_int_equal(shared_counter, 40);
+        assert_false(pssim_machine_bugcheck(m, NULL));
+        pssim_machine_destroy(m);
+    }
+}
+
+/* Without a lock the same sequence loses updates: the simulation really interleaves. */
+static VOID unlocked_body(PVOID arg)
+{
+    (void)arg;
+    for (int i = 0; i < 20; i++) {
+        int v = shared_counter;
+        pssim_cpu_work(1000);
+        shared_counter = v + 1;
+    }
+}
+
+static void test_race_without_lock(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    shared_counter = 0;
+    start(m, unlocked_body, NULL);
+    start(m, unlocked_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_true(shared_counter < 40);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-6: a mutex is recursive for its owner (released as many times); ownership disables
+ * normal kernel APCs; the state reads 1 when free. */
+static int recursion_ok;
+static VOID recursive_body(PVOID arg)
+{
+    (void)arg;
+    BOOLEAN before = KeAreApcsDisabled();
+    KeWaitForSingleObject(&kmutex, Executive, KernelMode, FALSE, NULL);
+    KeWaitForSingleObject(&kmutex, Executive, KernelMode, FALSE, NULL);
+    recursion_ok = KeReadStateMutex(&kmutex) == -1 && KeAreApcsDisabled();
+    KeReleaseMutex(&kmutex, FALSE);
+    KeReleaseMutex(&kmutex, FALSE);
+    recursion_ok = recursion_ok && KeReadStateMutex(&kmutex) == 1 && KeAreApcsDisabled() == before;
+}
+
+static void test_mutex_recursion(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    KeInitializeMutex(&kmutex, 0);
+    recursion_ok = 0;
+    start(m, recursive_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_true(recursion_ok);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-6: release by a non-owner raises STATUS_MUTANT_NOT_OWNED, which nothing handles
+ * (0x1E); exiting while owning one is 0x4000008A. */
+static VOID foreign_release_body(PVOID arg)
+{
+    (void)arg;
+    KeReleaseMutex(&kmutex, FALSE);
+}
+
+static VOID exit_owning_body(PVOID arg)
+{
+    (void)arg;
+    KeWaitForSingleObject(&kmutex, Executive, KernelMode, FALSE, NULL);
+}
+
+static void test_mutex_misuse(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    KeInitializeMutex(&kmutex, 0);
+    start(m, foreign_release_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0x1E);
+    assert_int_equal(bc.parameters[0], (ULONG_PTR)(ULONG)STATUS_MUTANT_NOT_OWNED);
+    pssim_machine_destroy(m);
+
+    m = machine(1);
+    KeInitializeMutex(&kmutex, 0);
+    start(m, exit_owning_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0x4000008A);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-13: a semaphore admits as many waiters as its count; release returns the previous
+ * count; a release past the limit raises STATUS_SEMAPHORE_LIMIT_EXCEEDED and keeps the count. */
+static KSEMAPHORE sem;
+static int inside, max_inside;
+static VOID sem_body(PVOID arg)
+{
+    (void)arg;
+    KeWaitForSingleObject(&sem, Executive, KernelMode, FALSE, NULL);
+    inside++;
+    if (inside > max_inside)
+        max_inside = inside;
+    pssim_cpu_work(2 * MS);
+    inside--;
+    KeReleaseSemaphore(&sem, IO_NO_INCREMENT, 1, FALSE);
+}
+
+static void test_semaphore(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(4);
+    KeInitializeSemaphore(&sem, 2, 2);
+    inside = max_inside = 0;
+    uint64_t t0 = pssim_machine_now(m);
+    for (int i = 0; i < 4; i++)
+        start(m, sem_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(max_inside, 2);
+    assert_int_equal(pssim_machine_now(m) - t0, 4 * MS); /* two rounds of 2 ms */
+    assert_int_equal(KeReadStateSemaphore(&sem), 2);
+    assert_int_equal(KeReleaseSemaphore(&sem, IO_NO_INCREMENT, 1, FALSE), 2);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0x1E);
+    assert_int_equal(bc.parameters[0], (ULONG_PTR)(ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED);
+    assert_int_equal(KeReadStateSemaphore(&sem), 2);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-7: ExAcquireFastMutex raises to APC_LEVEL and the release restores the old IRQL;
+ * re-acquiring is a self-deadlock (0xC4 / 0x1000); acquiring above APC_LEVEL is 0xC4 / 0x33. */
+static KIRQL irql_inside, irql_after;
+static VOID fast_irql_body(PVOID arg)
+{
+    (void)arg;
+    ExAcquireFastMutex(&fmutex);
+    irql_inside = KeGetCurrentIrql();
+    ExReleaseFastMutex(&fmutex);
+    irql_after = KeGetCurrentIrql();
+    ExAcquireFastMutex(&fmutex);
+    ExAcquireFastMutex(&fmutex);
+}
+
+static void test_fast_mutex_rules(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    ExInitializeFastMutex(&fmutex);
+    start(m, fast_irql_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    assert_int_equal(irql_inside, APC_LEVEL);
+    assert_int_equal(irql_after, PASSIVE_LEVEL);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xC4);
+    assert_int_equal(bc.parameters[0], 0x1000);
+    pssim_machine_destroy(m);
+
+    m = machine(1);
+    ExInitializeFastMutex(&fmutex);
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    ExAcquireFastMutex(&fmutex);
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xC4);
+    assert_int_equal(bc.parameters[0], 0x33);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-8: a recursive spin lock acquire is 0xF; releasing a lock not held is 0x10; waiting at
+ * DISPATCH_LEVEL with a non-zero timeout is 0xC4 / 0x122 (IRQL-1). */
+static VOID spin_recursive_body(PVOID arg)
+{
+    (void)arg;
+    KIRQL a, b;
+    KeAcquireSpinLock(&spin, &a);
+    KeAcquireSpinLock(&spin, &b);
+}
+
+static VOID wait_at_dispatch_body(PVOID arg)
+{
+    (void)arg;
+    KIRQL a;
+    KeAcquireSpinLock(&spin, &a);
+    LARGE_INTEGER t;
+    t.QuadPart = -10000;
+    KEVENT e;
+    KeInitializeEvent(&e, NotificationEvent, FALSE);
+    KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &t);
+}
+
+static void test_spin_lock_rules(void **state)
+{
+    (void)state;
+    pssim_bugcheck bc;
+    pssim_machine *m = machine(1);
+    KeInitializeSpinLock(&spin);
+    start(m, spin_recursive_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xF);
+    pssim_machine_destroy(m);
+
+    m = machine(1);
+    KeInitializeSpinLock(&spin);
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    KeReleaseSpinLock(&spin, PASSIVE_LEVEL);
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0x10);
+    pssim_machine_destroy(m);
+
+    m = machine(1);
+    KeInitializeSpinLock(&spin);
+    start(m, wait_at_dispatch_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xC4);
+    assert_int_equal(bc.parameters[0], 0x122);
+    pssim_machine_destroy(m);
+}
+
+/* IRQL-1: a thread holding a spin lock (DISPATCH_LEVEL) is not preempted by a higher-priority
+ * thread that becomes ready; the preemption happens when it releases the lock. */
+static uint64_t high_started_at, low_released_at;
+static VOID low_spin_body(PVOID arg)
+{
+    (void)arg;
+    KIRQL old;
+    KeAcquireSpinLock(&spin, &old);
+    pssim_cpu_work(5 * MS);
+    low_released_at = now_ns();
+    KeReleaseSpinLock(&spin, old);
+    pssim_cpu_work(1 * MS);
+}
+
+static VOID high_late_body(PVOID arg)
+{
+    (void)arg;
+    LARGE_INTEGER d;
+    d.QuadPart = -10000; /* 1 ms */
+    KeDelayExecutionThread(KernelMode, FALSE, &d);
+    high_started_at = now_ns();
+}
+
+static void test_no_preemption_at_dispatch(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    KeInitializeSpinLock(&spin);
+    uint64_t t0 = pssim_machine_now(m);
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = high_late_body;
+    p.priority = 20;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    p.start = low_spin_body;
+    p.priority = 8;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(low_released_at - t0, 5 * MS);
+    assert_int_equal(high_started_at - t0, 5 * MS); /* waited for the release, not 1 ms */
+    pssim_machine_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_locks_exclude),   cmocka_unit_test(test_race_without_lock),
+        cmocka_unit_test(test_mutex_recursion), cmocka_unit_test(test_mutex_misuse),
+        cmocka_unit_test(test_semaphore),       cmocka_unit_test(test_fast_mutex_rules),
+        cmocka_unit_test(test_spin_lock_rules), cmocka_unit_test(test_no_preemption_at_dispatch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
