@@ -146,6 +146,49 @@ PSSIM_API void pssim_cpu_work(uint64_t ns);
 PSSIM_API const char *pssim_machine_report(const pssim_machine *m);
 
 /* ---------------------------------------------------------------------------------------------
+ * Trace (added): one event stream per machine, in virtual-time order
+ * ------------------------------------------------------------------------------------------- */
+
+#define PSSIM_TRACE_KIND_LIST(X)                                                                   \
+    X(PSSIM_TRACE_SWITCH, "switch")      /* a processor starts running a thread */                 \
+    X(PSSIM_TRACE_CPU_IDLE, "idle")      /* a processor has nothing to run */                      \
+    X(PSSIM_TRACE_THREAD_READY, "ready") /* a thread becomes ready */                              \
+    X(PSSIM_TRACE_THREAD_WAIT, "wait")   /* a thread waits (a = object, b = timed) */              \
+    X(PSSIM_TRACE_THREAD_WAKE, "wake")   /* a wait ends (a = status) */                            \
+    X(PSSIM_TRACE_CPU_WORK, "work")      /* a thread computes (a = ns) */                          \
+    X(PSSIM_TRACE_THREAD_EXIT, "exit")   /* a thread has terminated (a = status) */                \
+    X(PSSIM_TRACE_NOTIFY_CALL, "notify") /* a notify routine is called (a = kind) */               \
+    X(PSSIM_TRACE_BUG_CHECK, "bugcheck") /* the machine stops (a = code) */
+
+typedef enum pssim_trace_kind {
+#define PSSIM_TRACE_ENUM(name, text) name,
+    PSSIM_TRACE_KIND_LIST(PSSIM_TRACE_ENUM)
+#undef PSSIM_TRACE_ENUM
+        PSSIM_TRACE_KIND_COUNT
+} pssim_trace_kind;
+
+typedef struct pssim_trace_event {
+    uint64_t time_ns; /* virtual time */
+    uint32_t cpu;     /* processor, where it applies */
+    uint32_t kind;    /* pssim_trace_kind */
+    uint64_t tid;     /* the thread concerned */
+    uint64_t a, b;    /* kind-specific (see the list) */
+} pssim_trace_event;
+
+/* Starts (or stops) recording; starting clears what was recorded. At most `capacity` events are
+ * kept (0 = 1,000,000); later ones are counted as dropped. */
+PSSIM_API NTSTATUS pssim_trace_enable(pssim_machine *m, bool on, uint64_t capacity);
+PSSIM_API uint64_t pssim_trace_count(const pssim_machine *m);
+PSSIM_API NTSTATUS pssim_trace_get(const pssim_machine *m, uint64_t index, pssim_trace_event *out);
+PSSIM_API const char *pssim_trace_kind_name(uint32_t kind); /* "switch", ...; never NULL */
+/* Writes the trace as text, one event a line, into buf (NUL-terminated, truncated to size);
+ * returns the bytes the whole text needs (excluding the NUL), like snprintf. */
+PSSIM_API size_t pssim_trace_format_text(const pssim_machine *m, char *buf, size_t size);
+/* Writes the trace as Chrome trace JSON (opens in Perfetto: one track per processor) to the
+ * file at path. */
+PSSIM_API NTSTATUS pssim_trace_write_chrome_json(const pssim_machine *m, const char *path);
+
+/* ---------------------------------------------------------------------------------------------
  * Bug checks
  * ------------------------------------------------------------------------------------------- */
 

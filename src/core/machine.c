@@ -199,6 +199,7 @@ void pssim_machine_destroy(pssim_machine *m)
     PspFreeNotifyTables(m);
     PspFreeUnicodeString(&m->ntdll_name);
     pssim__free(m->debug_log);
+    pssim__trace_free(&m->trace);
     PspFreeUnicodeString(&m->scratch_name);
     ExpPoolDestroy(&m->pool);
     PspCidTableDestroy(&m->cid);
@@ -244,6 +245,7 @@ void pssim__bugcheck(pssim_machine *m, ULONG code, ULONG_PTR p1, ULONG_PTR p2, U
     if (!m)
         return;
     if (!m->bugchecked) {
+        PSSIM_TRACE_BUGCHECK(m, m->current_thread ? m->current_thread->tid : NULL, code);
         m->bugchecked = true;
         m->bugcheck.code = code;
         m->bugcheck.parameters[0] = p1;

@@ -11,6 +11,7 @@
 #include "ex/pool.h"
 #include "ps/cid_table.h"
 #include "ps/ps.h"
+#include "trace/trace.h"
 
 #define PSSIM_DEBUG_LOG_SIZE 65536
 #define PSSIM_OBJECT_CACHE_CLASSES 32 /* objects up to 2 KiB */
@@ -76,6 +77,9 @@ struct pssim_machine {
     /* DbgPrint output: the most recent PSSIM_DEBUG_LOG_SIZE bytes, NUL-terminated. */
     char *debug_log;
     size_t debug_log_len;
+
+    /* The event stream (src/trace). */
+    pssim_trace_buffer trace;
 
     /* The dispatcher (src/ke), created when the first thread with a body starts. */
     struct KI_DISPATCHER *ke;

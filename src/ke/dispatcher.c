@@ -80,16 +80,29 @@ static void queue_remove(KI_DISPATCHER *d, PETHREAD t)
         c->ready_summary &= ~(1u << p);
 }
 
+/* Changes what processor c runs, and says so in the trace. */
+static void set_current(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
+{
+    PETHREAD old = c->current;
+    if (old != t) {
+        if (t)
+            PSSIM_TRACE_CONTEXT_SWITCH(m, c->number, old ? old->tid : NULL, t->tid);
+        else
+            PSSIM_TRACE_IDLE(m, c->number, old ? old->tid : NULL);
+    }
+    c->current = t;
+}
+
 /* Puts t on processor c now (t was chosen to run there). */
 static void assign(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
 {
-    c->current = t;
+    if (c->clock_ns < m->now_ns)
+        c->clock_ns = m->now_ns; /* an idle processor's clock jumps to the present */
+    set_current(m, c, t);
     t->processor = c->number;
     t->state = Running;
     if (t->quantum_left_ns == 0)
         t->quantum_left_ns = m->cfg.quantum_ns;
-    if (c->clock_ns < m->now_ns)
-        c->clock_ns = m->now_ns; /* an idle processor's clock jumps to the present */
 }
 
 /* Accounts the work a thread on c did from c's clock up to `now`. */
@@ -108,6 +121,7 @@ static void account(KI_PROCESSOR *c, uint64_t now)
 void KiReadyThread(pssim_machine *m, PETHREAD t)
 {
     KI_DISPATCHER *d = m->ke;
+    PSSIM_TRACE_READY(m, t->tid, t->ideal_processor);
     t->quantum_left_ns = m->cfg.quantum_ns; /* a thread that waited starts a fresh quantum */
     /* 1. An idle processor of its affinity: the ideal one first, then the lowest number. */
     if (t->ideal_processor < d->cpu_count && allowed(t, t->ideal_processor) &&
@@ -134,7 +148,7 @@ void KiReadyThread(pssim_machine *m, PETHREAD t)
         PETHREAD v = victim_cpu->current;
         account(victim_cpu, m->now_ns);
         queue_insert(victim_cpu, v, true); /* a preempted thread keeps its place (SCHED-2) */
-        victim_cpu->current = NULL;
+        set_current(m, victim_cpu, NULL);
         assign(m, victim_cpu, t);
         if (v == d->running_thread)
             d->preempt_running = true; /* the caller yields as soon as its call returns */
@@ -195,7 +209,7 @@ void KiIrqlLowered(pssim_machine *m)
         return;
     /* The preemption that waited for the IRQL to drop happens now (IRQL-1). */
     queue_insert(c, t, true);
-    c->current = NULL;
+    set_current(m, c, NULL);
     PETHREAD n = pick_next(d, c);
     if (n)
         assign(m, c, n);
@@ -226,7 +240,7 @@ static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
     m->current_thread = host;
     if (r == PSSIM_SWITCH_STACK_OVERFLOW) {
         d->last_yield = KI_YIELD_EXIT;
-        c->current = NULL;
+        set_current(m, c, NULL);
         pssim__bugcheck(m, 0x7F, 8, 0, 0, 0,
                         "thread %p (TID %lu) overflowed its %lu-byte kernel stack (STACK-4). "
                         "Fix: keep call trees flat, put large buffers in pool, or use "
@@ -237,7 +251,7 @@ static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
 
 static void finish_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
 {
-    c->current = NULL;
+    set_current(m, c, NULL);
     pssim__context_destroy(m->ke->exec, t->context);
     t->context = NULL;
     ObpDereference(m, t); /* the dispatcher's reference, held while the context lived */
@@ -255,7 +269,7 @@ void KiKillThread(pssim_machine *m, PETHREAD t)
         KI_PROCESSOR *c = &d->cpus[i];
         if (c->current == t) {
             account(c, m->now_ns);
-            c->current = NULL;
+            set_current(m, c, NULL);
             PETHREAD n = pick_next(d, c);
             if (n)
                 assign(m, c, n);
@@ -374,7 +388,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
             t->quantum_left_ns = m->cfg.quantum_ns;
             if (t->irql < DISPATCH_LEVEL && ready_at_or_above(d, c, t->priority)) {
                 queue_insert(c, t, false);
-                c->current = NULL;
+                set_current(m, c, NULL);
                 PETHREAD n = pick_next(d, c);
                 if (n)
                     assign(m, c, n);
@@ -392,7 +406,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         case KI_YIELD_WAIT:
         case KI_YIELD_EXIT:
             if (c->current == t)
-                c->current = NULL;
+                set_current(m, c, NULL);
             if (d->last_yield == KI_YIELD_EXIT && t->context)
                 finish_thread(m, c, t);
             if (!c->current) {
@@ -440,6 +454,7 @@ void pssim_cpu_work(uint64_t ns)
     }
     PETHREAD t = d->running_thread;
     t->work_left_ns = ns;
+    PSSIM_TRACE_WORK(m, t->processor, t->tid, ns);
     KiSwitchToScheduler(m, KI_YIELD_WORK);
 }
 

@@ -62,6 +62,7 @@ static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status)
 {
     KiCancelWait(m, t);
     t->wait_status = status;
+    PSSIM_TRACE_WAKE(m, t->tid, status);
     if (t != m->host_thread)
         KiReadyThread(m, t);
 }
@@ -159,6 +160,7 @@ NTSTATUS KiWaitForObject(pssim_machine *m, void *object, bool has_timeout, uint6
     if (has_timeout)
         arm_timer(m, t, due_ns);
     t->state = Waiting;
+    PSSIM_TRACE_WAIT(m, t->processor, t->tid, object == &delay_marker ? NULL : object, has_timeout);
     if (d->running_thread && d->running_thread == t) {
         KiSwitchToScheduler(m, KI_YIELD_WAIT);
     } else {

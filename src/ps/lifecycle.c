@@ -139,6 +139,7 @@ void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
     /* The running thread's reference on itself goes (OB-2); the process's too when it was the
      * last thread. IDs return only when the objects are deleted (CID-3). */
     t->state = 4; /* Terminated */
+    PSSIM_TRACE_EXIT(m, t->tid, status);
     if (m->ke) {
         if (t->start_routine)
             m->ke->body_threads_alive--;

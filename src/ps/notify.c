@@ -374,6 +374,11 @@ static void acquire_block(pssim_machine *m, PSP_NOTIFY_TABLE *t, unsigned slot,
     blk->active++;
 }
 
+static void trace_call(pssim_machine *m, int what, bool create)
+{
+    PSSIM_TRACE_NOTIFY(m, m->current_thread->tid, what, create ? 1 : 0);
+}
+
 static void release_block(PSP_NOTIFY_SLOT *blk)
 {
     blk->active--;
@@ -444,6 +449,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
             info_built = true;
         }
         acquire_block(m, t, i, blk, create ? "process-create" : "process-exit");
+        trace_call(m, PSP_CALL_PROCESS, create);
         KIRQL irql = cur->irql;
         SHORT apc = cur->kernel_apc_disable;
         PSSIM_WITH_DRIVER(m, blk->owner, {
@@ -497,6 +503,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
         if (!wanted)
             continue;
         acquire_block(m, t, i, blk, create ? "thread-create" : "thread-exit");
+        trace_call(m, PSP_CALL_THREAD, create);
         KIRQL irql = cur->irql;
         SHORT apc = cur->kernel_apc_disable;
         PSSIM_WITH_DRIVER(m, blk->owner, {
@@ -546,6 +553,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
         ex.FileObject = file;
         UNICODE_STRING name_copy = *name;
         acquire_block(m, t, i, blk, "image-load");
+        trace_call(m, PSP_CALL_IMAGE, true);
         KIRQL irql = cur->irql;
         SHORT apc = cur->kernel_apc_disable;
         PSSIM_WITH_DRIVER(m, blk->owner, {
