@@ -430,6 +430,142 @@ static void test_execution_bad_input(void **state)
     pssim_machine_destroy(m);
 }
 
+/* SCHED-4: a wait satisfied with an increment boosts a variable-priority thread, and the boost
+ * decays one level per quantum end back to the base; real-time threads are never boosted. */
+static KPRIORITY seen_prio[4];
+static VOID boosted_body(PVOID arg)
+{
+    (void)arg;
+    KeWaitForSingleObject(&ev, Executive, KernelMode, FALSE, NULL);
+    for (int i = 0; i < 4; i++) {
+        seen_prio[i] = KeQueryPriorityThread(KeGetCurrentThread());
+        pssim_cpu_work(31250000ULL); /* one quantum */
+    }
+}
+
+static VOID boost_setter_body(PVOID arg)
+{
+    (void)arg;
+    KeSetEvent(&ev, 2, FALSE);
+}
+
+static void test_boost_and_decay(void **state)
+{
+    (void)state;
+    for (int rt = 0; rt < 2; rt++) {
+        pssim_machine *m = machine(1);
+        KeInitializeEvent(&ev, NotificationEvent, FALSE);
+        start(m, boosted_body, NULL, rt ? 16 : 8, 0);
+        start(m, boost_setter_body, NULL, rt ? 16 : 8, 0);
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+        if (rt) {
+            for (int i = 0; i < 4; i++)
+                assert_int_equal(seen_prio[i], 16);
+        } else {
+            assert_int_equal(seen_prio[0], 10);
+            assert_int_equal(seen_prio[1], 9);
+            assert_int_equal(seen_prio[2], 8);
+            assert_int_equal(seen_prio[3], 8);
+        }
+        pssim_machine_destroy(m);
+    }
+}
+
+/* Starvation relief (balance-set manager, SCHED-4 note): a low-priority thread kept from the
+ * processor for about 4 s runs one quantum at priority 15. */
+static uint64_t low_first_ran;
+static VOID starving_body(PVOID arg)
+{
+    (void)arg;
+    low_first_ran = now_ns();
+    assert_int_equal(KeQueryPriorityThread(KeGetCurrentThread()), 15);
+}
+
+static void test_starvation_relief(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    worker hog;
+    memset(&hog, 0, sizeof(hog));
+    hog.work = 10000 * MS;
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, work_body, &hog, 12, 0);
+    start(m, starving_body, NULL, 4, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_true(low_first_ran - t0 >= 4000 * MS);
+    assert_true(low_first_ran - t0 <= 5000 * MS);
+    assert_int_equal(hog.finished_at - t0, 10000 * MS); /* the starving thread ran no work */
+    pssim_machine_destroy(m);
+}
+
+/* SCHED-5: KeSetPriorityThread returns the old priority; lowering the running thread below a
+ * ready one reschedules it at once. SCHED-6: KeSetBasePriorityThread is relative to the
+ * process base and returns the previous increment. */
+static int lowered_order[2];
+static int lowered_count;
+static VOID lowering_body(PVOID arg)
+{
+    (void)arg;
+    assert_int_equal(KeSetPriorityThread(KeGetCurrentThread(), 6), 10);
+    lowered_order[lowered_count++] = 1;
+}
+
+static VOID other_body(PVOID arg)
+{
+    (void)arg;
+    lowered_order[lowered_count++] = 2;
+}
+
+static void test_set_priority(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    lowered_count = 0;
+    start(m, lowering_body, NULL, 10, 0);
+    start(m, other_body, NULL, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(lowered_order[0], 2); /* the priority-8 thread ran first */
+    assert_int_equal(lowered_order[1], 1);
+    PKTHREAD host = KeGetCurrentThread();
+    assert_int_equal(KeSetBasePriorityThread(host, 2), 0);
+    assert_int_equal(KeQueryPriorityThread(host), 10);
+    assert_int_equal(KeSetBasePriorityThread(host, 20), 2);
+    assert_int_equal(KeQueryPriorityThread(host), 15); /* clamped to the variable range */
+    pssim_machine_destroy(m);
+}
+
+/* SCHED-8: KeSetSystemAffinityThreadEx moves the thread to an allowed processor and returns the
+ * previous system affinity (0 the first time); revert restores the user affinity; masks with
+ * no existing processor are ignored. */
+static ULONG cpu_before, cpu_during, cpu_after_revert;
+static KAFFINITY first_prev, second_prev, ignored_prev;
+static VOID affinity_body(PVOID arg)
+{
+    (void)arg;
+    cpu_before = KeGetCurrentProcessorNumberEx(NULL);
+    first_prev = KeSetSystemAffinityThreadEx(0x2);
+    cpu_during = KeGetCurrentProcessorNumberEx(NULL);
+    ignored_prev = KeSetSystemAffinityThreadEx(0x100);
+    second_prev = KeSetSystemAffinityThreadEx(0x2);
+    KeRevertToUserAffinityThreadEx(0);
+    pssim_cpu_work(1000);
+    cpu_after_revert = KeGetCurrentProcessorNumberEx(NULL);
+}
+
+static void test_system_affinity(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    start(m, affinity_body, NULL, 8, 0x1);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(cpu_before, 0);
+    assert_int_equal(first_prev, 0);
+    assert_int_equal(cpu_during, 1);
+    assert_int_equal(ignored_prev, 0x2);
+    assert_int_equal(second_prev, 0x2);
+    pssim_machine_destroy(m);
+}
+
 static int set_fibers(void **state)
 {
     (void)state;
@@ -450,7 +586,9 @@ static int set_threads(void **state)
         cmocka_unit_test(test_wait_timeout), cmocka_unit_test(test_deadlock_report),               \
         cmocka_unit_test(test_run_until), cmocka_unit_test(test_system_thread_from_driver),        \
         cmocka_unit_test(test_terminate_system_thread), cmocka_unit_test(test_bugcheck_in_thread), \
-        cmocka_unit_test(test_determinism), cmocka_unit_test(test_execution_bad_input)
+        cmocka_unit_test(test_determinism), cmocka_unit_test(test_execution_bad_input),            \
+        cmocka_unit_test(test_boost_and_decay), cmocka_unit_test(test_starvation_relief),          \
+        cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity)
 
 int main(void)
 {

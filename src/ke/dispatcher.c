@@ -59,8 +59,9 @@ static bool allowed(PETHREAD t, uint32_t cpu)
     return (t->affinity >> cpu) & 1;
 }
 
-static void queue_insert(KI_PROCESSOR *c, PETHREAD t, bool at_head)
+static void queue_insert(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t, bool at_head)
 {
+    t->ready_since_ns = m->now_ns;
     int p = t->priority;
     if (at_head)
         InsertHeadList(&c->ready[p], &t->ready_link);
@@ -147,7 +148,7 @@ void KiReadyThread(pssim_machine *m, PETHREAD t)
     if (victim_cpu) {
         PETHREAD v = victim_cpu->current;
         account(victim_cpu, m->now_ns);
-        queue_insert(victim_cpu, v, true); /* a preempted thread keeps its place (SCHED-2) */
+        queue_insert(m, victim_cpu, v, true); /* a preempted thread keeps its place (SCHED-2) */
         set_current(m, victim_cpu, NULL);
         assign(m, victim_cpu, t);
         if (v == d->running_thread)
@@ -159,7 +160,7 @@ void KiReadyThread(pssim_machine *m, PETHREAD t)
     if (home >= d->cpu_count || !allowed(t, home))
         for (home = 0; home < d->cpu_count && !allowed(t, home); home++)
             ;
-    queue_insert(&d->cpus[home], t, false);
+    queue_insert(m, &d->cpus[home], t, false);
 }
 
 /* The highest-priority ready thread that may run on c: its own queue first, then the others. */
@@ -208,7 +209,7 @@ void KiIrqlLowered(pssim_machine *m)
     if (!ready_at_or_above(d, c, t->priority + 1))
         return;
     /* The preemption that waited for the IRQL to drop happens now (IRQL-1). */
-    queue_insert(c, t, true);
+    queue_insert(m, c, t, true);
     set_current(m, c, NULL);
     PETHREAD n = pick_next(d, c);
     if (n)
@@ -281,6 +282,34 @@ void KiKillThread(pssim_machine *m, PETHREAD t)
     ObpDereference(m, t); /* the dispatcher's reference */
 }
 
+/* The balance-set manager's starvation relief (SCHED-4 and docs/execution.md): once a second
+ * of virtual time, a thread ready for about 4 s or more gets priority 15 for one quantum. */
+#define KI_BALANCE_PERIOD_NS 1000000000ULL
+#define KI_STARVATION_NS 4000000000ULL
+
+static void balance_set_manager(pssim_machine *m)
+{
+    KI_DISPATCHER *d = m->ke;
+    d->next_balance_ns = m->now_ns + KI_BALANCE_PERIOD_NS;
+    for (uint32_t i = 0; i < d->cpu_count; i++) {
+        KI_PROCESSOR *c = &d->cpus[i];
+        for (int p = 0; p < 15; p++) {
+            LIST_ENTRY *e = c->ready[p].Flink;
+            while (e != &c->ready[p]) {
+                PETHREAD t = CONTAINING_RECORD(e, struct _KTHREAD, ready_link);
+                e = e->Flink;
+                if (m->now_ns - t->ready_since_ns < KI_STARVATION_NS)
+                    continue;
+                queue_remove(d, t);
+                t->priority = 15;
+                t->relief = true;
+                t->quantum_left_ns = m->cfg.quantum_ns;
+                KiReadyThread(m, t);
+            }
+        }
+    }
+}
+
 static void append(char *buf, size_t size, const char *fmt, ...)
 {
     size_t n = strlen(buf);
@@ -334,6 +363,8 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
             result = STATUS_SUCCESS;
             break;
         }
+        if (m->now_ns >= d->next_balance_ns)
+            balance_set_manager(m);
         /* The earliest event: a timer (first on ties), or the busy processor that is due. */
         uint64_t best = UINT64_MAX;
         KI_PROCESSOR *best_cpu = NULL;
@@ -359,6 +390,28 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         uint64_t next = best;
         if (timer && timer->wait_due_ns <= next)
             next = timer->wait_due_ns;
+        /* While variable-priority threads wait in ready queues, the balance-set manager's
+         * next pass is an event too (it may relieve a starving thread). */
+        bool balance_due = false;
+        for (uint32_t i = 0; i < d->cpu_count && next != UINT64_MAX; i++)
+            if (d->cpus[i].ready_summary & 0x7FFFu)
+                balance_due = d->next_balance_ns < next;
+        if (balance_due) {
+            if (until_ns && d->next_balance_ns > until_ns) {
+                if (m->now_ns < until_ns)
+                    m->now_ns = until_ns;
+                result = STATUS_TIMEOUT;
+                break;
+            }
+            for (uint32_t i = 0; i < d->cpu_count; i++)
+                account(&d->cpus[i], d->next_balance_ns > d->cpus[i].clock_ns && d->cpus[i].current
+                                         ? d->next_balance_ns
+                                         : d->cpus[i].clock_ns);
+            if (m->now_ns < d->next_balance_ns)
+                m->now_ns = d->next_balance_ns;
+            balance_set_manager(m);
+            continue;
+        }
         if (next == UINT64_MAX) {
             if (d->body_threads_alive == 0 && !for_host) {
                 result = STATUS_SUCCESS;
@@ -383,18 +436,29 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         KI_PROCESSOR *c = best_cpu;
         account(c, next);
         PETHREAD t = c->current;
-        if (t->in_work && t->work_left_ns > 0) {
-            /* Quantum end (SCHED-2, -7): round robin among equal priorities. */
+        bool quantum_end = t->in_work && t->quantum_left_ns == 0;
+        if (quantum_end) {
+            /* Quantum end (SCHED-2, -7): a boost decays one level, never below the base and
+             * never for real-time threads (SCHED-4); starvation relief lasts one quantum;
+             * then round robin among equal priorities. */
             t->quantum_left_ns = m->cfg.quantum_ns;
+            if (t->relief) {
+                t->relief = false;
+                t->priority = t->base_priority;
+            } else if (t->priority > t->base_priority && t->base_priority < LOW_REALTIME_PRIORITY) {
+                t->priority--;
+            }
             if (t->irql < DISPATCH_LEVEL && ready_at_or_above(d, c, t->priority)) {
-                queue_insert(c, t, false);
+                queue_insert(m, c, t, false);
                 set_current(m, c, NULL);
                 PETHREAD n = pick_next(d, c);
                 if (n)
                     assign(m, c, n);
+                continue;
             }
-            continue;
         }
+        if (t->in_work && t->work_left_ns > 0)
+            continue; /* more work on a fresh quantum */
         t->in_work = false;
         run_thread(m, c, t);
         switch (d->last_yield) {
@@ -486,6 +550,129 @@ ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber)
         ProcNumber->Reserved = 0;
     }
     return n;
+}
+
+/* Re-places t after its priority changed: in its queue, or on its processor (SCHED-5: a lower
+ * priority may reschedule it at once). */
+static void priority_changed(pssim_machine *m, PETHREAD t)
+{
+    KI_DISPATCHER *d = m->ke;
+    if (!d || !t->context)
+        return;
+    if (t->state == Ready) {
+        queue_remove(d, t);
+        KiReadyThread(m, t);
+    } else if (t->state == Running && t == d->running_thread && t->irql < DISPATCH_LEVEL &&
+               ready_at_or_above(d, &d->cpus[t->processor], t->priority + 1)) {
+        KI_PROCESSOR *c = &d->cpus[t->processor];
+        queue_insert(m, c, t, true);
+        set_current(m, c, NULL);
+        PETHREAD n = pick_next(d, c);
+        if (n)
+            assign(m, c, n);
+        KiSwitchToScheduler(m, KI_YIELD_PREEMPT);
+    }
+}
+
+static bool check_passive(pssim_machine *m, const char *api)
+{
+    KIRQL irql = m->current_thread->irql;
+    if (irql == PASSIVE_LEVEL)
+        return true;
+    pssim__bugcheck(m, 0xC4, 0xE5, irql, 0, 0,
+                    "%s at IRQL %u; it must be called at PASSIVE_LEVEL (IRQL-3).", api,
+                    (unsigned)irql);
+    return false;
+}
+
+KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!ObpIsLiveObject(m, Thread) || !check_passive(m, "KeSetPriorityThread"))
+        return 0;
+    if (Priority < LOW_PRIORITY)
+        Priority = LOW_PRIORITY;
+    if (Priority > HIGH_PRIORITY)
+        Priority = HIGH_PRIORITY;
+    KPRIORITY old = Thread->priority;
+    Thread->priority = Priority;
+    Thread->base_priority = Priority;
+    Thread->relief = false;
+    priority_changed(m, Thread);
+    return old;
+}
+
+LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!ObpIsLiveObject(m, Thread) || !check_passive(m, "KeSetBasePriorityThread"))
+        return 0;
+    KPRIORITY process_base = Thread->process->base_priority;
+    LONG old = Thread->base_priority - process_base;
+    /* SCHED-6: the base never crosses between the variable and the real-time ranges. */
+    KPRIORITY lo = process_base >= LOW_REALTIME_PRIORITY ? LOW_REALTIME_PRIORITY : 1;
+    KPRIORITY hi = process_base >= LOW_REALTIME_PRIORITY ? HIGH_PRIORITY : 15;
+    KPRIORITY base = process_base + Increment;
+    base = base < lo ? lo : base > hi ? hi : base;
+    Thread->base_priority = base;
+    Thread->priority = base;
+    priority_changed(m, Thread);
+    return old;
+}
+
+KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!m)
+        return 0;
+    PETHREAD t = m->current_thread;
+    KAFFINITY all =
+        m->cfg.cpu_count >= 64 ? ~(KAFFINITY)0 : (((KAFFINITY)1 << m->cfg.cpu_count) - 1);
+    KAFFINITY previous = t->system_affinity_set ? t->affinity : 0;
+    /* SCHED-8: bits for processors that do not exist, or no active processor: ignored. */
+    if (!(Affinity & all))
+        return previous;
+    if (!t->system_affinity_set)
+        t->user_affinity = t->affinity;
+    t->system_affinity_set = true;
+    t->affinity = Affinity & all;
+    KiMigrateIfNeeded(m, t);
+    return previous;
+}
+
+VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!m)
+        return;
+    PETHREAD t = m->current_thread;
+    if (!t->system_affinity_set)
+        return; /* SCHED-8: no effect without a preceding set */
+    if (Affinity) {
+        t->affinity = Affinity;
+    } else {
+        t->affinity = t->user_affinity;
+        t->system_affinity_set = false;
+    }
+    KiMigrateIfNeeded(m, t);
+}
+
+void KiMigrateIfNeeded(pssim_machine *m, PETHREAD t)
+{
+    KI_DISPATCHER *d = m->ke;
+    if (!d || t != d->running_thread || ((t->affinity >> t->processor) & 1))
+        return;
+    if (t->irql >= DISPATCH_LEVEL)
+        return; /* SCHED-8: the move happens when the IRQL drops */
+    /* Off this processor, onto one it may use. */
+    KI_PROCESSOR *c = &d->cpus[t->processor];
+    set_current(m, c, NULL);
+    PETHREAD n = pick_next(d, c);
+    if (n)
+        assign(m, c, n);
+    KiReadyThread(m, t);
+    d->preempt_running = false;
+    KiSwitchToScheduler(m, KI_YIELD_PREEMPT);
 }
 
 KPRIORITY KeQueryPriorityThread(PKTHREAD Thread)

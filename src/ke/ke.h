@@ -50,7 +50,9 @@ typedef struct KI_DISPATCHER {
     uint32_t body_threads_alive; /* threads with bodies not yet terminated */
     bool running;                /* inside pssim_machine_run (the scheduler loop) */
     KI_YIELD last_yield;
-    uint32_t next_ideal;     /* ideal processors are handed out round robin */
+    uint32_t next_ideal;
+    uint64_t next_balance_ns;
+        /* the balance-set manager's next pass */ /* ideal processors are handed out round robin */
     bool preempt_running;    /* the running thread lost its processor to a thread it readied */
     PETHREAD running_thread; /* the thread whose context runs now, NULL on the scheduler */
     char report[2048];       /* last deadlock report */
@@ -65,6 +67,8 @@ void KiReadyThread(struct pssim_machine *m, PETHREAD t);
 /* Called when the running thread's IRQL dropped below DISPATCH_LEVEL: a preemption that was
  * held off happens now. */
 void KiIrqlLowered(struct pssim_machine *m);
+/* Moves the running thread off a processor its affinity no longer allows. */
+void KiMigrateIfNeeded(struct pssim_machine *m, PETHREAD t);
 /* Hands control from the running thread's context back to the scheduler. */
 void KiSwitchToScheduler(struct pssim_machine *m, KI_YIELD why);
 /* Time as the running code sees it. */
@@ -87,7 +91,7 @@ void KiYieldIfPreempted(struct pssim_machine *m);
 void KiKillThread(struct pssim_machine *m, PETHREAD t);
 
 /* Satisfies waiters of a newly signaled dispatcher object, first come first served. */
-void KiWakeWaiters(struct pssim_machine *m, DISPATCHER_HEADER *h);
+void KiWakeWaiters(struct pssim_machine *m, DISPATCHER_HEADER *h, KPRIORITY increment);
 
 /* Waits: a thread (body or host) waits for a dispatcher object (a thread or a KEVENT). */
 NTSTATUS KiWaitForObject(struct pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,

@@ -59,7 +59,7 @@ LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
         Mutex->OwnerThread = NULL;
         t->mutexes_owned--;
         t->kernel_apc_disable--;
-        KiWakeWaiters(m, &Mutex->Header); /* the next waiter becomes the owner */
+        KiWakeWaiters(m, &Mutex->Header, 0); /* the next waiter becomes the owner */
         KiYieldIfPreempted(m);
     }
     return previous;
@@ -86,7 +86,6 @@ LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore)
 
 LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait)
 {
-    (void)Increment;
     (void)Wait;
     PETHREAD t;
     pssim_machine *m = machine_and_thread(&t);
@@ -100,7 +99,7 @@ LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjust
         return previous;
     }
     Semaphore->Header.SignalState = previous + Adjustment;
-    KiWakeWaiters(m, &Semaphore->Header);
+    KiWakeWaiters(m, &Semaphore->Header, Increment);
     KiYieldIfPreempted(m);
     return previous;
 }

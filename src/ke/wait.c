@@ -58,13 +58,27 @@ void KiCancelWait(pssim_machine *m, PETHREAD t)
 }
 
 /* Ends t's wait with `status`: out of the object's wait list, timer disarmed, ready to run. */
-static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status)
+static void end_wait_boost(pssim_machine *m, PETHREAD t, NTSTATUS status, KPRIORITY increment)
 {
     KiCancelWait(m, t);
+    /* SCHED-4: a satisfied wait boosts a variable-priority thread by the waker's increment, up
+     * to 15; real-time threads are never boosted. */
+    if (increment > 0 && t->base_priority < LOW_REALTIME_PRIORITY) {
+        KPRIORITY boosted = t->base_priority + increment;
+        if (boosted > 15)
+            boosted = 15;
+        if (boosted > t->priority)
+            t->priority = boosted;
+    }
     t->wait_status = status;
     PSSIM_TRACE_WAKE(m, t->tid, status);
     if (t != m->host_thread)
         KiReadyThread(m, t);
+}
+
+static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status)
+{
+    end_wait_boost(m, t, status, 0);
 }
 
 void KiExpireTimer(pssim_machine *m, PETHREAD t)
@@ -119,7 +133,7 @@ static bool try_satisfy(pssim_machine *m, void *object, PETHREAD t)
     return true;
 }
 
-void KiWakeWaiters(pssim_machine *m, DISPATCHER_HEADER *h)
+void KiWakeWaiters(pssim_machine *m, DISPATCHER_HEADER *h, KPRIORITY increment)
 {
     LIST_ENTRY *list = &h->WaitListHead;
     if (!list->Flink)
@@ -129,7 +143,7 @@ void KiWakeWaiters(pssim_machine *m, DISPATCHER_HEADER *h)
         PETHREAD w = CONTAINING_RECORD(list->Flink, struct _KTHREAD, wait_link);
         if (!try_satisfy(m, h, w))
             break;
-        end_wait(m, w, STATUS_SUCCESS);
+        end_wait_boost(m, w, STATUS_SUCCESS, increment);
     }
 }
 
@@ -248,7 +262,6 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
-    (void)Increment; /* wait boosts come with priority decay (SCHED-4) */
     (void)Wait;
     pssim_machine *m = pssim__current_machine();
     if (!Event)
@@ -259,7 +272,7 @@ LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
         return previous;
     /* SYNC-4: a notification event releases every waiter and stays signaled; a
      * synchronization event releases one waiter and is reset by that wait. */
-    KiWakeWaiters(m, &Event->Header);
+    KiWakeWaiters(m, &Event->Header, Increment);
     KiYieldIfPreempted(m);
     return previous;
 }

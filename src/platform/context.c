@@ -83,6 +83,8 @@ pssim_context *pssim__exec_main(pssim_exec *e)
 
 pssim_context *pssim__exec_current(pssim_exec *e)
 {
+    if (e->ops->current)
+        return e->ops->current(e);
     return atomic_load_explicit(&e->current, memory_order_relaxed);
 }
 
@@ -164,11 +166,11 @@ void pssim__context_destroy(pssim_exec *e, pssim_context *c)
 
 pssim_switch_result pssim__context_switch(pssim_exec *e, pssim_context *from, pssim_context *to)
 {
-    atomic_store_explicit(&e->current, to, memory_order_relaxed);
+    if (!e->ops->current)
+        atomic_store_explicit(&e->current, to, memory_order_relaxed);
     e->ops->switch_to(e, from, to);
     /* Back in `from`: whoever switched here has set e->current to it. */
-    if (from == e->main &&
-        atomic_load_explicit(&e->overflow_ctx, memory_order_relaxed) != NULL) {
+    if (from == e->main && atomic_load_explicit(&e->overflow_ctx, memory_order_relaxed) != NULL) {
         atomic_store_explicit(&e->overflow_ctx, NULL, memory_order_relaxed);
         return PSSIM_SWITCH_STACK_OVERFLOW;
     }
@@ -220,8 +222,9 @@ pssim__current_stack_pointer(void)
 
 _Noreturn void pssim__context_entry_returned(pssim_context *c)
 {
-    fprintf(stderr, "pssim: the entry function of execution context %p returned; it must "
-                    "switch away for the last time instead (src/platform/context.h, P4)\n",
+    fprintf(stderr,
+            "pssim: the entry function of execution context %p returned; it must "
+            "switch away for the last time instead (src/platform/context.h, P4)\n",
             (void *)c);
     fflush(stderr);
     abort();
@@ -237,6 +240,15 @@ _Noreturn void pssim__context_run_entry(pssim_context *c)
 }
 
 /* ---- overflow reports ---- */
+
+bool pssim__overflow_is_running(const pssim_context *c)
+{
+    if (c->is_main)
+        return false;
+    if (c->exec->ops->runs_here)
+        return c->exec->ops->runs_here(c);
+    return atomic_load_explicit(&c->exec->current, memory_order_relaxed) == c;
+}
 
 void pssim__overflow_report(pssim_context *c)
 {
@@ -264,21 +276,5 @@ void pssim__asan_after_switch(pssim_context *self)
 void pssim__asan_before_final_switch(pssim_context *to)
 {
     __sanitizer_start_switch_fiber(NULL, (const void *)to->lo, (size_t)(to->hi - to->lo));
-}
-#else
-void pssim__asan_before_switch(pssim_context *from, pssim_context *to)
-{
-    (void)from;
-    (void)to;
-}
-
-void pssim__asan_after_switch(pssim_context *self)
-{
-    (void)self;
-}
-
-void pssim__asan_before_final_switch(pssim_context *to)
-{
-    (void)to;
 }
 #endif

@@ -79,6 +79,8 @@ static const pssim__backend fib_backend = {
     .context_fini = fib_context_fini,
     .switch_to = fib_switch,
     .overflow_escape = fib_overflow_escape,
+    .current = NULL,
+    .runs_here = NULL,
 };
 
 const pssim__backend *pssim__fibers_backend(void)

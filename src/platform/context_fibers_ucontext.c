@@ -93,6 +93,8 @@ static const pssim__backend uc_backend = {
     .context_fini = uc_context_fini,
     .switch_to = uc_switch,
     .overflow_escape = uc_overflow_escape,
+    .current = NULL,
+    .runs_here = NULL,
 };
 
 const pssim__backend *pssim__fibers_backend(void)

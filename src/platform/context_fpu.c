@@ -30,8 +30,25 @@ bool pssim__fp_set_rounding(int mode)
 
 void pssim__fp_reset_default(void)
 {
-    unsigned mxcsr = 0x1F80u;      /* all exceptions masked, round to nearest */
-    unsigned short cw = 0x037Fu;   /* the same, 64-bit precision */
+    unsigned mxcsr = 0x1F80u;    /* all exceptions masked, round to nearest */
+    unsigned short cw = 0x037Fu; /* the same, 64-bit precision */
+    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+    __asm__ volatile("fldcw %0" : : "m"(cw));
+}
+
+uint64_t pssim__fp_control_save(void)
+{
+    unsigned mxcsr;
+    unsigned short cw;
+    __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+    __asm__ volatile("fnstcw %0" : "=m"(cw));
+    return (uint64_t)mxcsr | ((uint64_t)cw << 32);
+}
+
+void pssim__fp_control_restore(uint64_t state)
+{
+    unsigned mxcsr = (unsigned)(state & 0xFFFFFFFFu);
+    unsigned short cw = (unsigned short)(state >> 32);
     __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
     __asm__ volatile("fldcw %0" : : "m"(cw));
 }
@@ -66,6 +83,18 @@ void pssim__fp_reset_default(void)
     __asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
 }
 
+uint64_t pssim__fp_control_save(void)
+{
+    uint64_t fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    return fpcr;
+}
+
+void pssim__fp_control_restore(uint64_t state)
+{
+    __asm__ volatile("msr fpcr, %0" : : "r"(state));
+}
+
 #else
 
 int pssim__fp_rounding(void)
@@ -81,6 +110,16 @@ bool pssim__fp_set_rounding(int mode)
 
 void pssim__fp_reset_default(void)
 {
+}
+
+uint64_t pssim__fp_control_save(void)
+{
+    return 0;
+}
+
+void pssim__fp_control_restore(uint64_t state)
+{
+    (void)state;
 }
 
 #endif

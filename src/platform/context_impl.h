@@ -85,27 +85,37 @@ struct pssim_exec {
     const pssim__backend *ops;
     int backend;
     pssim_context *main;
-    _Atomic(pssim_context *) current;
+    _Atomic(pssim_context *) current;      /* kept unless the backend answers `current` */
     _Atomic(pssim_context *) overflow_ctx; /* set by the fault handler, read by main */
     pssim_context *list;                   /* created contexts, newest first */
 };
 
 /* One backend. The generic code (context.c) allocates exec_size / context_size bytes (each
  * backend's structs start with the generic one), maps the stack when maps_stacks is set, keeps
- * `current` and the overflow report, and calls these for the rest. */
+ * e->current (unless the backend answers `current` itself) and the overflow report, and calls
+ * these for the rest. */
 struct pssim__backend {
     size_t exec_size, context_size;
-    bool maps_stacks;   /* the generic code maps stack + guard and registers the guard */
+    bool maps_stacks; /* the generic code maps stack + guard and registers the guard */
     /* Bytes mapped on top of the requested stack (the threads backend: the C library's thread
      * control block and static TLS, which it puts at the top of a stack it is given). */
     size_t (*stack_extra)(void);
     int (*exec_init)(pssim_exec *e); /* e->main is set up (no stack); 0 or an errno code */
     void (*exec_fini)(pssim_exec *e);
-    int (*context_init)(pssim_exec *e, pssim_context *c); /* stack mapped; 0 or errno */
+    /* c's stack is mapped (maps_stacks), or c->map_size holds the usable size wanted for a
+     * stack the host creates (Windows); 0 or an errno code. */
+    int (*context_init)(pssim_exec *e, pssim_context *c);
     void (*context_fini)(pssim_exec *e, pssim_context *c);
     /* Moves execution from `from` (the calling context) to `to`; returns when some context
-     * switches back to `from`. e->current is already `to`. */
+     * switches back to `from`. e->current is already `to` (when the generic code keeps it). */
     void (*switch_to)(pssim_exec *e, pssim_context *from, pssim_context *to);
+    /* The current context of e (the caller's, by P1), or NULL: the generic code then keeps
+     * e->current at every switch. The threads backend answers from a thread-local, so that a
+     * switch writes no memory the two OS threads share besides the two batons. */
+    pssim_context *(*current)(pssim_exec *e);
+    /* Async-signal-safe: whether c is the context running on the calling OS thread (the fault
+     * handler's check), or NULL: e->current == c. */
+    bool (*runs_here)(const pssim_context *c);
     /* Called by the fault handler on the alternate signal stack (or in the vectored handler)
      * of the overflowed context c, which was running: resumes e's main context. Never
      * returns to the caller. */
@@ -150,6 +160,11 @@ void pssim__os_thread_stack_bounds(uintptr_t *low, uintptr_t *high);
 #if defined(PSSIM_CTX_WIN32)
 /* Windows-owned stacks (fibers, threads) are counted by the backends through this. */
 void pssim__win32_count_stack(int64_t delta);
+/* On the new fiber or thread c itself: records where Windows put its stack (the bottom pages
+ * Windows keeps for overflow handling and `guarantee` bytes are not usable), registers the
+ * whole reservation with the guard registry (c->guard_slot; -1 when full) and asks for a stack
+ * guarantee of `guarantee` bytes, the room the exception handler gets after an overflow. */
+void pssim__win32_record_stack(pssim_context *c, unsigned long guarantee);
 #endif
 
 /* ---- floating point (context_fpu.c) ---- */
@@ -157,6 +172,11 @@ void pssim__win32_count_stack(int64_t delta);
 /* Loads the platform's default floating-point control state (round to nearest, exceptions
  * masked) on the calling code: every context starts with it (P9). */
 void pssim__fp_reset_default(void);
+/* The floating-point control state of the calling code as one value, and back (for backends
+ * whose switch does not keep it per context: Win32 fibers under Wine). 0 / no-op where the
+ * layer cannot reach the FPU. */
+uint64_t pssim__fp_control_save(void);
+void pssim__fp_control_restore(uint64_t state);
 
 /* ---- the guard registry (context_registry.c) ----
  * Ranges [lo, hi) of live contexts' guard regions (Windows: whole stack reservations), readable
@@ -169,6 +189,9 @@ pssim_context *pssim__guard_find(uintptr_t addr); /* async-signal-safe */
 
 /* Installs the process-wide fault handler once (thread-safe). 0 or an errno code. */
 int pssim__overflow_init(void);
+/* Whether c, a context the handler found in the registry, is a non-main context running on the
+ * calling OS thread (async-signal-safe). */
+bool pssim__overflow_is_running(const pssim_context *c);
 /* What the handler does once it knows the fault is c's guard-page hit (c is e's current,
  * non-main context): marks c overflowed, reports it to e, calls e's overflow_escape. */
 void pssim__overflow_report(pssim_context *c);
@@ -179,7 +202,7 @@ typedef struct pssim__altstack {
     size_t size;
     bool installed; /* this one is the thread's alternate stack now */
 } pssim__altstack;
-int pssim__altstack_alloc(pssim__altstack *a);  /* 0 or ENOMEM */
+int pssim__altstack_alloc(pssim__altstack *a); /* 0 or ENOMEM */
 void pssim__altstack_free(pssim__altstack *a);
 void pssim__altstack_install(pssim__altstack *a); /* on the calling thread, unless it has one */
 void pssim__altstack_uninstall(pssim__altstack *a);
@@ -190,10 +213,26 @@ void pssim__altstack_release_for_thread(void);
 
 /* ---- sanitizer and valgrind hooks (context.c; no-ops in plain builds) ---- */
 
+#if defined(PSSIM_CTX_ASAN)
 /* Fibers: tell AddressSanitizer that execution moves from `from` to the stack of `to`. */
 void pssim__asan_before_switch(pssim_context *from, pssim_context *to);
 void pssim__asan_after_switch(pssim_context *self);
 /* A context leaves its stack for good (overflow escape): its fake stack can go. */
 void pssim__asan_before_final_switch(pssim_context *to);
+#else
+static inline void pssim__asan_before_switch(pssim_context *from, pssim_context *to)
+{
+    (void)from;
+    (void)to;
+}
+static inline void pssim__asan_after_switch(pssim_context *self)
+{
+    (void)self;
+}
+static inline void pssim__asan_before_final_switch(pssim_context *to)
+{
+    (void)to;
+}
+#endif
 
 #endif

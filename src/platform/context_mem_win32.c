@@ -86,4 +86,21 @@ void pssim__os_thread_stack_bounds(uintptr_t *low, uintptr_t *high)
     *high = (uintptr_t)hi;
 }
 
+/* Records where Windows put the running fiber's (or thread's) stack; the bottom pages, which
+ * Windows keeps for its own overflow handling, and the guarantee are not usable. */
+void pssim__win32_record_stack(pssim_context *c, unsigned long guarantee)
+{
+    ULONG_PTR lo = 0, hi = 0;
+    GetCurrentThreadStackLimits(&lo, &hi);
+    size_t page = pssim__page_size();
+    c->guard_lo = (uintptr_t)lo;
+    c->guard_hi = (uintptr_t)lo + 2 * page + guarantee;
+    c->lo = c->guard_hi;
+    c->hi = (uintptr_t)hi;
+    /* The whole reservation: the handler looks up a stack pointer, not a fault address. */
+    c->guard_slot = pssim__guard_register((uintptr_t)lo, (uintptr_t)hi, c);
+    ULONG want = (ULONG)guarantee;
+    SetThreadStackGuarantee(&want);
+}
+
 #endif

@@ -1,10 +1,11 @@
 /* context_overflow_posix.c: turning a guard-page hit into PSSIM_SWITCH_STACK_OVERFLOW.
  *
  * One SIGSEGV/SIGBUS handler per process, installed at the first executor and never removed
- * (every later executor checks that it is still in place and puts it back if not). It runs on an alternate signal stack (an overflowed stack has no room for a
- * signal frame): the OS thread that runs fibers gets one when its first executor is created, and
- * every thread-backend context thread gets its own. SA_NODEFER keeps the signal unblocked, since
- * the handler leaves by switching contexts, not by returning.
+ * (every later executor checks that it is still in place and puts it back if not). It runs on an
+ * alternate signal stack (an overflowed stack has no room for a signal frame): the OS thread that
+ * runs fibers gets one when its first executor is created, and every thread-backend context thread
+ * gets its own. SA_NODEFER keeps the signal unblocked, since the handler leaves by switching
+ * contexts, not by returning.
  *
  * The handler asks the guard registry whose guard region holds the fault address. If it is the
  * running context of its executor (never the main context), the fault is an overflow: the context
@@ -35,10 +36,8 @@ static void on_fault(int sig, siginfo_t *info, void *uctx)
     (void)uctx;
     int saved_errno = errno;
     pssim_context *c = pssim__guard_find((uintptr_t)info->si_addr);
-    if (c && !c->is_main &&
-        atomic_load_explicit(&c->exec->current, memory_order_relaxed) == c) {
+    if (c && pssim__overflow_is_running(c))
         pssim__overflow_report(c); /* does not return */
-    }
     /* Not ours: a real crash stays a crash. */
     sigaction(sig, sig == SIGBUS ? &previous_bus : &previous_segv, NULL);
     if (info->si_code <= 0) /* sent, not caused by the instruction: send it again */
@@ -65,7 +64,8 @@ static int install_one(int sig, struct sigaction *previous)
     sa.sa_flags = want;
     /* Put back by someone with signal() (cmocka does so after each test), our handler has
      * lost SA_SIGINFO: the function pointer then shows up as sa_handler. */
-    bool ours_mangled = !(cur.sa_flags & SA_SIGINFO) && (uintptr_t)cur.sa_handler == (uintptr_t)on_fault;
+    bool ours_mangled =
+        !(cur.sa_flags & SA_SIGINFO) && (uintptr_t)cur.sa_handler == (uintptr_t)on_fault;
     struct sigaction replaced;
     if (sigaction(sig, &sa, &replaced) != 0)
         return errno ? errno : EINVAL;

@@ -26,8 +26,8 @@ typedef struct guard_chunk {
 } guard_chunk;
 
 static _Atomic(guard_chunk *) chunks[MAX_CHUNKS];
-static atomic_int chunk_count;  /* chunks published, a prefix of `chunks` */
-static atomic_uint next_hint;   /* where the next search for a free slot starts */
+static atomic_int chunk_count; /* chunks published, a prefix of `chunks` */
+static atomic_uint next_hint;  /* where the next search for a free slot starts */
 static atomic_flag grow_lock = ATOMIC_FLAG_INIT;
 
 static pssim_context busy_marker; /* its address marks a slot being written or cleared */
@@ -54,8 +54,8 @@ static int claim_slot(void)
         guard_slot *s = &ch->slot[i % SLOTS_PER_CHUNK];
         pssim_context *expected = NULL;
         if (atomic_load_explicit(&s->ctx, memory_order_relaxed) == NULL &&
-            atomic_compare_exchange_strong_explicit(&s->ctx, &expected, BUSY,
-                                                    memory_order_acquire, memory_order_relaxed)) {
+            atomic_compare_exchange_strong_explicit(&s->ctx, &expected, BUSY, memory_order_acquire,
+                                                    memory_order_relaxed)) {
             atomic_store_explicit(&next_hint, i + 1, memory_order_relaxed);
             return (int)i;
         }
@@ -89,8 +89,8 @@ int pssim__guard_register(uintptr_t lo, uintptr_t hi, pssim_context *c)
         int seen = atomic_load_explicit(&chunk_count, memory_order_acquire);
         int i = claim_slot();
         if (i >= 0) {
-            guard_chunk *ch = atomic_load_explicit(&chunks[i / SLOTS_PER_CHUNK],
-                                                   memory_order_acquire);
+            guard_chunk *ch =
+                atomic_load_explicit(&chunks[i / SLOTS_PER_CHUNK], memory_order_acquire);
             guard_slot *s = &ch->slot[i % SLOTS_PER_CHUNK];
             atomic_store_explicit(&s->lo, lo, memory_order_relaxed);
             atomic_store_explicit(&s->hi, hi, memory_order_relaxed);

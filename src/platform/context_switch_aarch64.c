@@ -85,11 +85,11 @@ void *pssim__fiber_frame(uintptr_t top, void (*start)(void *), void *arg)
     uint64_t *f = (uint64_t *)(s - 176);
     for (int i = 0; i < 22; i++)
         f[i] = 0;
-    f[0] = (uint64_t)(uintptr_t)arg;               /* x19 */
-    f[1] = (uint64_t)(uintptr_t)start;             /* x20 */
-    f[10] = 0;                                     /* x29 */
+    f[0] = (uint64_t)(uintptr_t)arg;                /* x19 */
+    f[1] = (uint64_t)(uintptr_t)start;              /* x20 */
+    f[10] = 0;                                      /* x29 */
     f[11] = (uint64_t)(uintptr_t)pssim__fiber_boot; /* x30 */
-    f[20] = 0;                                     /* FPCR: round to nearest, no traps */
+    f[20] = 0;                                      /* FPCR: round to nearest, no traps */
     return f;
 }
 

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include <errno.h>
+#include <limits.h> /* PTHREAD_STACK_MIN */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -157,6 +158,18 @@ static void measure_tls(void)
 #endif
         tls_reserve = (used + page - 1) / page * page;
     }
+    /* pthread_attr_setstack refuses less than PTHREAD_STACK_MIN in all (128 KiB on AArch64):
+     * reserving that much on top of any request keeps every stack above it. */
+    long min = -1;
+#if defined(_SC_THREAD_STACK_MIN)
+    min = sysconf(_SC_THREAD_STACK_MIN);
+#endif
+#if defined(PTHREAD_STACK_MIN)
+    if (min < (long)PTHREAD_STACK_MIN)
+        min = (long)PTHREAD_STACK_MIN;
+#endif
+    if (min > 0 && tls_reserve < (size_t)min)
+        tls_reserve = (size_t)min;
     pssim__stack_unmap(&probe_stack);
 }
 
@@ -166,9 +179,25 @@ static size_t thr_stack_extra(void)
     return tls_reserve;
 }
 
+/* The context this OS thread runs (NULL on threads that are not context threads). Set once,
+ * before the thread can run any body or fault. */
+static _Thread_local thr_context *thread_self;
+
+static pssim_context *thr_current(pssim_exec *e)
+{
+    thr_context *t = thread_self;
+    return t && t->base.exec == e ? &t->base : e->main;
+}
+
+static bool thr_runs_here(const pssim_context *c)
+{
+    return thread_self && &thread_self->base == c;
+}
+
 static void *thr_main(void *arg)
 {
     thr_context *t = arg;
+    thread_self = t;
     pssim__altstack_install(&t->alt);
     baton_wait(&t->baton);
     if (!t->die) {
@@ -266,6 +295,8 @@ static const pssim__backend thr_backend = {
     .context_fini = thr_context_fini,
     .switch_to = thr_switch,
     .overflow_escape = thr_overflow_escape,
+    .current = thr_current,
+    .runs_here = thr_runs_here,
 };
 
 const pssim__backend *pssim__threads_backend(void)

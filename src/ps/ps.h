@@ -71,10 +71,14 @@ struct _KTHREAD {
     uint32_t processor; /* the processor it runs on, or ran on last */
     uint32_t ideal_processor;
     uint64_t quantum_left_ns;
-    uint64_t work_left_ns; /* pssim_cpu_work still to do */
-    bool in_work;          /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
-    bool exited_body;      /* its body has ended; the context is switched away for good */
-    LIST_ENTRY ready_link; /* in a processor's ready list */
+    uint64_t work_left_ns;   /* pssim_cpu_work still to do */
+    bool in_work;            /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
+    bool exited_body;        /* its body has ended; the context is switched away for good */
+    LIST_ENTRY ready_link;   /* in a processor's ready list */
+    uint64_t ready_since_ns; /* when it joined a ready list (starvation relief) */
+    bool relief;             /* priority 15 for one quantum from the balance-set manager */
+    bool system_affinity_set;
+    KAFFINITY user_affinity; /* restored by KeRevertToUserAffinityThreadEx(0) */
     /* A wait in progress (one object for now). */
     void *wait_object;    /* dispatcher object waited on, NULL when not waiting */
     LIST_ENTRY wait_link; /* in the object's wait list */

@@ -145,6 +145,8 @@ NTKERNELAPI ULONGLONG PsGetProcessStartKey(PEPROCESS Process);
 NTKERNELAPI HANDLE PsGetProcessInheritedFromUniqueProcessId(PEPROCESS Process);
 extern NTKERNELAPI PEPROCESS PsInitialSystemProcess;
 
+NTKERNELAPI LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment);
+
 /* ---- queries (section 4) ---- */
 typedef enum _PROCESSINFOCLASS {
     ProcessBasicInformation = 0,

@@ -283,9 +283,14 @@ typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
 #ifdef __cplusplus
 /* String literals are const in C++; the WDK's counted strings hold a non-const Buffer. */
 #define RTL_CONSTANT_STRING(s)                                                                     \
-    {(USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), pssim_unconst_string(s)}
+    {                                                                                              \
+        (USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), pssim_unconst_string(s)           \
+    }
 #else
-#define RTL_CONSTANT_STRING(s) {(USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (s)}
+#define RTL_CONSTANT_STRING(s)                                                                     \
+    {                                                                                              \
+        (USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (s)                               \
+    }
 #endif
 #define RTL_CONSTANT_OBJECT_ATTRIBUTES(n, a)                                                       \
     {                                                                                              \

@@ -529,6 +529,9 @@ NTKERNELAPI ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
 NTKERNELAPI ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber);
 NTKERNELAPI ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber);
 NTKERNELAPI KPRIORITY KeQueryPriorityThread(PKTHREAD Thread);
+NTKERNELAPI KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
+NTKERNELAPI KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity);
+NTKERNELAPI VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
 
 /* ---- bug checks (a simulated bug check stops the machine, not the test binary) ---- */
 NTKERNELAPI DECLSPEC_NORETURN VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
