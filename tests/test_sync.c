@@ -357,6 +357,94 @@ static void test_no_preemption_at_dispatch(void **state)
     pssim_machine_destroy(m);
 }
 
+/* SYNC-2/5: WaitAny returns STATUS_WAIT_0 + the index of the object that satisfied it; WaitAll
+ * returns once every object is signaled at the same time, consuming each; more than
+ * THREAD_WAIT_OBJECTS objects need a wait block array, and without one it is bug check 0xC. */
+static KEVENT ev_a, ev_b;
+static NTSTATUS any_result, all_result;
+static uint64_t all_done_at;
+static VOID wait_any_body(PVOID arg)
+{
+    (void)arg;
+    PVOID objs[2] = {&ev_a, &ev_b};
+    any_result =
+        KeWaitForMultipleObjects(2, objs, WaitAny, Executive, KernelMode, FALSE, NULL, NULL);
+}
+
+static VOID wait_all_body(PVOID arg)
+{
+    (void)arg;
+    PVOID objs[3] = {&ev_a, &ev_b, &kmutex};
+    all_result =
+        KeWaitForMultipleObjects(3, objs, WaitAll, Executive, KernelMode, FALSE, NULL, NULL);
+    all_done_at = now_ns();
+    KeReleaseMutex(&kmutex, FALSE);
+}
+
+static VOID set_b_then_a_body(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(1 * MS);
+    KeSetEvent(&ev_b, IO_NO_INCREMENT, FALSE);
+    pssim_cpu_work(1 * MS);
+    KeSetEvent(&ev_a, IO_NO_INCREMENT, FALSE);
+}
+
+static VOID too_many_body(PVOID arg)
+{
+    (void)arg;
+    PVOID objs[4] = {&ev_a, &ev_b, &ev_a, &ev_b};
+    KeWaitForMultipleObjects(4, objs, WaitAny, Executive, KernelMode, FALSE, NULL, NULL);
+}
+
+static void test_wait_multiple(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    KeInitializeEvent(&ev_a, NotificationEvent, FALSE);
+    KeInitializeEvent(&ev_b, NotificationEvent, FALSE);
+    KeInitializeMutex(&kmutex, 0);
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, wait_any_body, NULL);
+    start(m, wait_all_body, NULL);
+    start(m, set_b_then_a_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(any_result, STATUS_WAIT_1); /* ev_b was set first */
+    assert_int_equal(all_result, STATUS_SUCCESS);
+    assert_int_equal(all_done_at - t0, 2 * MS); /* only when ev_a joined ev_b */
+    assert_int_equal(KeReadStateMutex(&kmutex), 1);
+    pssim_machine_destroy(m);
+
+    m = machine(1);
+    start(m, too_many_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xC);
+    pssim_machine_destroy(m);
+
+    /* With an array, many objects work; a zero timeout tests without waiting. */
+    m = machine(1);
+    KWAIT_BLOCK blocks[5];
+    KEVENT evs[5];
+    PVOID objs[5];
+    for (int i = 0; i < 5; i++) {
+        KeInitializeEvent(&evs[i], NotificationEvent, i == 4);
+        objs[i] = &evs[i];
+    }
+    LARGE_INTEGER zero = {{0, 0}};
+    assert_int_equal(
+        KeWaitForMultipleObjects(5, objs, WaitAny, Executive, KernelMode, FALSE, &zero, blocks),
+        STATUS_WAIT_0 + 4);
+    assert_int_equal(
+        KeWaitForMultipleObjects(5, objs, WaitAll, Executive, KernelMode, FALSE, &zero, blocks),
+        STATUS_TIMEOUT);
+    assert_int_equal(
+        KeWaitForMultipleObjects(2, objs, (WAIT_TYPE)7, Executive, KernelMode, FALSE, &zero, NULL),
+        STATUS_INVALID_PARAMETER);
+    pssim_machine_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_mutex_recursion), cmocka_unit_test(test_mutex_misuse),
         cmocka_unit_test(test_semaphore),       cmocka_unit_test(test_fast_mutex_rules),
         cmocka_unit_test(test_spin_lock_rules), cmocka_unit_test(test_no_preemption_at_dispatch),
+        cmocka_unit_test(test_wait_multiple),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -338,7 +338,7 @@ static void write_deadlock_report(pssim_machine *m)
                    "  thread TID %lu of PID %lu (%s) waits since %llu ns on %s %p\n",
                    (unsigned long)(uintptr_t)t->tid, (unsigned long)(uintptr_t)p->pid,
                    p->image_file_name, (unsigned long long)t->wait_since_ns,
-                   KiDescribeObject(m, t->wait_object), t->wait_object);
+                   KiDescribeObject(m, KiFirstWaitObject(t)), KiFirstWaitObject(t));
         }
     }
 }
@@ -359,7 +359,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
             result = PSSIM_STATUS_BUGCHECK;
             break;
         }
-        if (for_host && !m->host_thread->wait_object) {
+        if (for_host && !m->host_thread->waiting) {
             result = STATUS_SUCCESS;
             break;
         }

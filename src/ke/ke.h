@@ -93,6 +93,13 @@ void KiKillThread(struct pssim_machine *m, PETHREAD t);
 /* Satisfies waiters of a newly signaled dispatcher object, first come first served. */
 void KiWakeWaiters(struct pssim_machine *m, DISPATCHER_HEADER *h, KPRIORITY increment);
 
+/* The first object a waiting thread waits on (NULL for a delay), for reports. */
+void *KiFirstWaitObject(PETHREAD t);
+/* A thread (body or host) waits for `count` dispatcher objects (WaitAny / WaitAll); count 0 is
+ * a delay that only the timer ends. */
+NTSTATUS KiWaitForObjects(struct pssim_machine *m, ULONG count, void *const objects[],
+                          WAIT_TYPE type, PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
+                          KWAIT_REASON reason);
 /* Waits: a thread (body or host) waits for a dispatcher object (a thread or a KEVENT). */
 NTSTATUS KiWaitForObject(struct pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,
                          KWAIT_REASON reason);

@@ -1,11 +1,14 @@
-/* wait.c: events, waits on thread objects and events, delays, and their timers (section 8). */
+/* wait.c: waits on dispatcher objects (thread objects, events, mutexes, semaphores), delays,
+ * their timers and wait blocks, and events (section 8).
+ *
+ * A waiting thread links one KWAIT_BLOCK per object into that object's wait list. When an
+ * object is signaled, its waiters are examined first come first served: a WaitAny waiter is
+ * satisfied by this object (STATUS_WAIT_0 + its index); a WaitAll waiter only when all of its
+ * objects are signaled for it at once, and then consumes all of them. */
 #include <string.h>
 
 #include "core/machine.h"
 #include "ke/ke.h"
-
-/* The object a delay "waits" on: none; this address only marks the wait as a delay. */
-static char delay_marker;
 
 static bool is_thread_object(pssim_machine *m, void *object)
 {
@@ -15,18 +18,62 @@ static bool is_thread_object(pssim_machine *m, void *object)
 
 const char *KiDescribeObject(pssim_machine *m, void *object)
 {
-    if (object == &delay_marker)
+    if (!object)
         return "a delay (KeDelayExecutionThread)";
     if (is_thread_object(m, object))
         return "thread object";
-    if (object) {
-        UCHAR type = ((DISPATCHER_HEADER *)object)->Type;
-        if (type == EventNotificationObject)
-            return "notification event";
-        if (type == EventSynchronizationObject)
-            return "synchronization event";
+    switch (((DISPATCHER_HEADER *)object)->Type) {
+    case EventNotificationObject:
+        return "notification event";
+    case EventSynchronizationObject:
+        return "synchronization event";
+    case MutantObject:
+        return "mutex";
+    case SemaphoreObject:
+        return "semaphore";
+    default:
+        return "object";
     }
-    return "object";
+}
+
+static LIST_ENTRY *wait_list_of(pssim_machine *m, void *object)
+{
+    if (is_thread_object(m, object))
+        return &((PETHREAD)object)->waiters;
+    return &((DISPATCHER_HEADER *)object)->WaitListHead;
+}
+
+/* Whether `object` would satisfy a wait of thread t now (no state change). */
+static bool is_signaled_for(pssim_machine *m, void *object, PETHREAD t)
+{
+    if (is_thread_object(m, object))
+        return ((PETHREAD)object)->terminated;
+    DISPATCHER_HEADER *h = object;
+    if (h->Type == MutantObject)
+        return h->SignalState > 0 || ((PRKMUTEX)object)->OwnerThread == t;
+    return h->SignalState > 0;
+}
+
+/* Applies the side effect of a satisfied wait (SYNC-4 events, SYNC-6 mutex ownership and
+ * recursion, SYNC-13 semaphores). */
+static void consume(pssim_machine *m, void *object, PETHREAD t)
+{
+    if (is_thread_object(m, object))
+        return;
+    DISPATCHER_HEADER *h = object;
+    if (h->Type == MutantObject) {
+        PRKMUTEX mx = object;
+        if (h->SignalState == 1) {
+            mx->OwnerThread = t;
+            t->mutexes_owned++;
+            t->kernel_apc_disable++; /* an owner gets only special kernel APCs (SYNC-6) */
+        }
+        h->SignalState--;
+    } else if (h->Type == EventSynchronizationObject) {
+        h->SignalState = 0;
+    } else if (h->Type == SemaphoreObject) {
+        h->SignalState--;
+    }
 }
 
 static void arm_timer(pssim_machine *m, PETHREAD t, uint64_t due)
@@ -48,21 +95,22 @@ static void arm_timer(pssim_machine *m, PETHREAD t, uint64_t due)
 void KiCancelWait(pssim_machine *m, PETHREAD t)
 {
     (void)m;
-    if (t->wait_object && t->wait_object != &delay_marker)
-        RemoveEntryList(&t->wait_link);
+    for (ULONG i = 0; i < t->wait_count; i++)
+        RemoveEntryList(&t->wait_blocks[i].WaitListEntry);
+    t->wait_count = 0;
     if (t->wait_timer_armed) {
         RemoveEntryList(&t->timer_link);
         t->wait_timer_armed = false;
     }
-    t->wait_object = NULL;
+    t->waiting = false;
 }
 
-/* Ends t's wait with `status`: out of the object's wait list, timer disarmed, ready to run. */
-static void end_wait_boost(pssim_machine *m, PETHREAD t, NTSTATUS status, KPRIORITY increment)
+/* Ends t's wait with `status`: off every wait list and the timer list, ready to run; a
+ * satisfied wait boosts a variable-priority thread by the waker's increment, up to 15, and
+ * never a real-time one (SCHED-4). */
+static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status, KPRIORITY increment)
 {
     KiCancelWait(m, t);
-    /* SCHED-4: a satisfied wait boosts a variable-priority thread by the waker's increment, up
-     * to 15; real-time threads are never boosted. */
     if (increment > 0 && t->base_priority < LOW_REALTIME_PRIORITY) {
         KPRIORITY boosted = t->base_priority + increment;
         if (boosted > 15)
@@ -76,15 +124,10 @@ static void end_wait_boost(pssim_machine *m, PETHREAD t, NTSTATUS status, KPRIOR
         KiReadyThread(m, t);
 }
 
-static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status)
-{
-    end_wait_boost(m, t, status, 0);
-}
-
 void KiExpireTimer(pssim_machine *m, PETHREAD t)
 {
     /* A delay that ran out succeeded (SYNC-2); a wait that ran out timed out. */
-    end_wait(m, t, t->wait_object == &delay_marker ? STATUS_SUCCESS : STATUS_TIMEOUT);
+    end_wait(m, t, t->wait_count == 0 ? STATUS_SUCCESS : STATUS_TIMEOUT, 0);
 }
 
 void KiYieldIfPreempted(pssim_machine *m)
@@ -96,91 +139,99 @@ void KiYieldIfPreempted(pssim_machine *m)
     }
 }
 
-void KiSignalThreadObject(pssim_machine *m, PETHREAD t)
+/* Tries to satisfy the whole wait of t now; returns the wait status, or STATUS_PENDING. */
+static NTSTATUS try_complete(pssim_machine *m, PETHREAD t, ULONG count, void *const objects[],
+                             WAIT_TYPE type)
 {
-    while (!IsListEmpty(&t->waiters)) {
-        PETHREAD w = CONTAINING_RECORD(t->waiters.Flink, struct _KTHREAD, wait_link);
-        end_wait(m, w, STATUS_SUCCESS);
-    }
-}
-
-/* True and consumed when the object is signaled for one more waiter (SYNC-4). */
-/* True, and the object's state updated, when `object` satisfies one wait of thread t now
- * (SYNC-4 events, SYNC-6 mutexes: ownership and recursion, SYNC-13 semaphores). */
-static bool try_satisfy(pssim_machine *m, void *object, PETHREAD t)
-{
-    if (is_thread_object(m, object))
-        return ((PETHREAD)object)->terminated;
-    DISPATCHER_HEADER *h = object;
-    if (h->Type == MutantObject) {
-        PRKMUTEX mx = object;
-        if (h->SignalState <= 0 && mx->OwnerThread != t)
-            return false;
-        if (h->SignalState == 1) {
-            mx->OwnerThread = t;
-            t->mutexes_owned++;
-            t->kernel_apc_disable++; /* an owner gets only special kernel APCs (SYNC-6) */
+    if (type == WaitAny) {
+        for (ULONG i = 0; i < count; i++) {
+            if (is_signaled_for(m, objects[i], t)) {
+                consume(m, objects[i], t);
+                return (NTSTATUS)(STATUS_WAIT_0 + i);
+            }
         }
-        h->SignalState--;
-        return true;
+        return STATUS_PENDING;
     }
-    if (h->SignalState <= 0)
-        return false;
-    if (h->Type == EventSynchronizationObject)
-        h->SignalState = 0;
-    else if (h->Type == SemaphoreObject)
-        h->SignalState--;
-    return true;
+    for (ULONG i = 0; i < count; i++)
+        if (!is_signaled_for(m, objects[i], t))
+            return STATUS_PENDING;
+    for (ULONG i = 0; i < count; i++)
+        consume(m, objects[i], t);
+    return STATUS_SUCCESS;
 }
 
 void KiWakeWaiters(pssim_machine *m, DISPATCHER_HEADER *h, KPRIORITY increment)
 {
-    LIST_ENTRY *list = &h->WaitListHead;
+    LIST_ENTRY *list = wait_list_of(m, h);
     if (!list->Flink)
         return;
-    /* First come, first served, as long as the object satisfies the next waiter. */
-    while (!IsListEmpty(list)) {
-        PETHREAD w = CONTAINING_RECORD(list->Flink, struct _KTHREAD, wait_link);
-        if (!try_satisfy(m, h, w))
-            break;
-        end_wait_boost(m, w, STATUS_SUCCESS, increment);
+    LIST_ENTRY *e = list->Flink;
+    while (e != list) {
+        PKWAIT_BLOCK b = CONTAINING_RECORD(e, KWAIT_BLOCK, WaitListEntry);
+        e = e->Flink;
+        PETHREAD w = b->Thread;
+        if (!is_signaled_for(m, h, w))
+            break; /* nothing more for anyone behind this waiter */
+        void *objects[MAXIMUM_WAIT_OBJECTS];
+        for (ULONG i = 0; i < w->wait_count; i++)
+            objects[i] = w->wait_blocks[i].Object;
+        NTSTATUS st;
+        if (b->WaitType == WaitAny) {
+            consume(m, h, w);
+            st = (NTSTATUS)(STATUS_WAIT_0 + b->WaitKey);
+        } else {
+            st = try_complete(m, w, w->wait_count, objects, WaitAll);
+            if (st == STATUS_PENDING)
+                continue; /* another of its objects is not signaled yet */
+        }
+        end_wait(m, w, st, increment);
+        e = list->Flink; /* the list changed under us: start over from its head */
     }
 }
 
-static LIST_ENTRY *wait_list_of(pssim_machine *m, void *object)
+void KiSignalThreadObject(pssim_machine *m, PETHREAD t)
 {
-    if (is_thread_object(m, object))
-        return &((PETHREAD)object)->waiters;
-    return &((DISPATCHER_HEADER *)object)->WaitListHead;
+    KiWakeWaiters(m, (DISPATCHER_HEADER *)t, 0);
 }
 
-NTSTATUS KiWaitForObject(pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,
-                         KWAIT_REASON reason)
+NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], WAIT_TYPE type,
+                          PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
+                          KWAIT_REASON reason)
 {
     PETHREAD t = m->current_thread;
-    if (object != &delay_marker && try_satisfy(m, object, t))
-        return STATUS_SUCCESS;
+    NTSTATUS st = count ? try_complete(m, t, count, objects, type) : STATUS_PENDING;
+    if (st != STATUS_PENDING)
+        return st;
     if (has_timeout && due_ns <= m->now_ns)
-        return object == &delay_marker ? STATUS_SUCCESS : STATUS_TIMEOUT;
+        return count ? STATUS_TIMEOUT : STATUS_SUCCESS;
     KI_DISPATCHER *d = KiDispatcher(m);
     if (!d)
         return STATUS_INSUFFICIENT_RESOURCES;
-    t->wait_object = object;
+    t->wait_blocks = blocks ? blocks : t->own_wait_blocks;
+    t->wait_count = count;
+    for (ULONG i = 0; i < count; i++) {
+        PKWAIT_BLOCK b = &t->wait_blocks[i];
+        memset(b, 0, sizeof(*b));
+        b->Thread = t;
+        b->Object = objects[i];
+        b->WaitKey = (USHORT)i;
+        b->WaitType = (UCHAR)type;
+        InsertTailList(wait_list_of(m, objects[i]), &b->WaitListEntry);
+    }
+    t->waiting = true;
     t->wait_reason = reason;
     t->wait_since_ns = m->now_ns;
     t->wait_status = STATUS_PENDING;
-    if (object != &delay_marker)
-        InsertTailList(wait_list_of(m, object), &t->wait_link);
     if (has_timeout)
         arm_timer(m, t, due_ns);
     t->state = Waiting;
-    PSSIM_TRACE_WAIT(m, t->processor, t->tid, object == &delay_marker ? NULL : object, has_timeout);
+    PSSIM_TRACE_WAIT(m, t->processor, t->tid, count ? objects[0] : NULL, has_timeout);
     if (d->running_thread && d->running_thread == t) {
         KiSwitchToScheduler(m, KI_YIELD_WAIT);
     } else {
         /* The host waits by running the machine until its wait ends. */
-        NTSTATUS st = KiRunScheduler(m, 0, true);
-        if (st != STATUS_SUCCESS && t->wait_object) {
+        st = KiRunScheduler(m, 0, true);
+        if (st != STATUS_SUCCESS && t->waiting) {
             /* Nothing can ever end this wait (or the machine stopped): give up the wait. */
             KiCancelWait(m, t);
             t->state = Running;
@@ -189,6 +240,18 @@ NTSTATUS KiWaitForObject(pssim_machine *m, void *object, bool has_timeout, uint6
     }
     t->state = Running;
     return t->wait_status;
+}
+
+NTSTATUS KiWaitForObject(pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,
+                         KWAIT_REASON reason)
+{
+    void *objects[1] = {object};
+    return KiWaitForObjects(m, object ? 1 : 0, objects, WaitAny, NULL, has_timeout, due_ns, reason);
+}
+
+void *KiFirstWaitObject(PETHREAD t)
+{
+    return t->wait_count ? t->wait_blocks[0].Object : NULL;
 }
 
 /* Converts a WDK timeout (SYNC-1: negative relative, positive absolute, 100 ns units) to an
@@ -201,7 +264,7 @@ static uint64_t due_from_timeout(pssim_machine *m, LONGLONG timeout)
     return since_boot <= 0 ? 0 : (uint64_t)since_boot * 100u;
 }
 
-/* IRQL rules of waits (IRQL-3, BUGCHECK-2: 0xC4/0x120-0x122). */
+/* IRQL rules of waits (IRQL-1, IRQL-3, BUGCHECK-2: 0xC4 / 0x120-0x122). */
 static bool check_wait_irql(pssim_machine *m, bool zero_timeout, bool null_timeout, const char *api)
 {
     KIRQL irql = m->current_thread->irql;
@@ -232,6 +295,40 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
                            Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
 }
 
+NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
+                                  KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                                  BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                  PKWAIT_BLOCK WaitBlockArray)
+{
+    (void)WaitMode;
+    (void)Alertable;
+    pssim_machine *m = pssim__current_machine();
+    if (!m)
+        return STATUS_INVALID_PARAMETER;
+    if (m->bugchecked)
+        return PSSIM_STATUS_BUGCHECK;
+    if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS ||
+        (Count > THREAD_WAIT_OBJECTS && !WaitBlockArray)) {
+        /* SYNC-5: too many objects, or more than THREAD_WAIT_OBJECTS without an array. */
+        pssim__bugcheck(m, 0xC, Count, 0, 0, 0,
+                        "KeWaitForMultipleObjects with %lu objects%s (SYNC-5: at most %d, and "
+                        "more than %d need a KWAIT_BLOCK array).",
+                        (unsigned long)Count, WaitBlockArray ? "" : " and no wait block array",
+                        MAXIMUM_WAIT_OBJECTS, THREAD_WAIT_OBJECTS);
+        return PSSIM_STATUS_BUGCHECK;
+    }
+    if (!Object || (WaitType != WaitAll && WaitType != WaitAny))
+        return STATUS_INVALID_PARAMETER;
+    for (ULONG i = 0; i < Count; i++)
+        if (!Object[i])
+            return STATUS_INVALID_PARAMETER;
+    bool zero = Timeout && Timeout->QuadPart == 0;
+    if (!check_wait_irql(m, zero, Timeout == NULL, "KeWaitForMultipleObjects"))
+        return PSSIM_STATUS_BUGCHECK;
+    return KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
+                            Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+}
+
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
                                 PLARGE_INTEGER Interval)
 {
@@ -244,8 +341,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
         return PSSIM_STATUS_BUGCHECK;
     if (!check_wait_irql(m, false, false, "KeDelayExecutionThread"))
         return PSSIM_STATUS_BUGCHECK;
-    return KiWaitForObject(m, &delay_marker, true, due_from_timeout(m, Interval->QuadPart),
-                           DelayExecution);
+    return KiWaitForObject(m, NULL, true, due_from_timeout(m, Interval->QuadPart), DelayExecution);
 }
 
 VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)

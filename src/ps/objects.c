@@ -234,7 +234,6 @@ NTSTATUS PspCreateThreadObject(pssim_machine *m, PEPROCESS process, bool system,
     ObpReference(process);
     InitializeListHead(&t->process_link);
     InitializeListHead(&t->waiters);
-    InitializeListHead(&t->wait_link);
     InitializeListHead(&t->ready_link);
     InitializeListHead(&t->timer_link);
     if (!process->is_idle) {

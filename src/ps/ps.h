@@ -79,9 +79,12 @@ struct _KTHREAD {
     bool relief;             /* priority 15 for one quantum from the balance-set manager */
     bool system_affinity_set;
     KAFFINITY user_affinity; /* restored by KeRevertToUserAffinityThreadEx(0) */
-    /* A wait in progress (one object for now). */
-    void *wait_object;    /* dispatcher object waited on, NULL when not waiting */
-    LIST_ENTRY wait_link; /* in the object's wait list */
+    /* A wait in progress: one wait block per object (KeWaitForMultipleObjects may pass its
+     * own array); a delay waits on no object. */
+    bool waiting;
+    KWAIT_BLOCK own_wait_blocks[THREAD_WAIT_OBJECTS + 1];
+    PKWAIT_BLOCK wait_blocks;
+    ULONG wait_count;
     bool wait_timer_armed;
     uint64_t wait_due_ns;
     LIST_ENTRY timer_link; /* in the dispatcher's timer list, ordered by due time */
