@@ -566,6 +566,72 @@ static void test_system_affinity(void **state)
     pssim_machine_destroy(m);
 }
 
+/* PROC-NOTIFY-3 and PROC-REG-9 on real threads: processes created on two processors call the
+ * same routine concurrently; a removal waits until both calls have returned (rundown) while
+ * the rest of the machine goes on; the slot is free for others at once. */
+static int in_routine, max_in_routine;
+static uint64_t removal_returned_at;
+static NTSTATUS removal_status;
+
+static void slow_process_routine(HANDLE parent, HANDLE pid, BOOLEAN create)
+{
+    (void)parent;
+    (void)pid;
+    if (!create)
+        return;
+    in_routine++;
+    if (in_routine > max_in_routine)
+        max_in_routine = in_routine;
+    pssim_cpu_work(5 * MS); /* long enough for the other processor to enter too */
+    in_routine--;
+}
+
+static VOID creator_body(PVOID arg)
+{
+    pssim_machine *m = arg;
+    pssim_process_params p;
+    pssim_process_params_init(&p);
+    p.image_path = "\\Device\\HarddiskVolume2\\worker.exe";
+    assert_int_equal(pssim_process_create(m, &p, NULL, NULL), STATUS_SUCCESS);
+}
+
+static VOID remover_body(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(2 * MS);
+    removal_status = PsSetCreateProcessNotifyRoutine(slow_process_routine, TRUE);
+    removal_returned_at = now_ns();
+}
+
+static void test_concurrent_routines_and_rundown(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(3);
+    in_routine = max_in_routine = 0;
+    assert_int_equal(PsSetCreateProcessNotifyRoutine(slow_process_routine, FALSE), STATUS_SUCCESS);
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, creator_body, m, 8, 0x1);
+    start(m, creator_body, m, 8, 0x2);
+    start(m, remover_body, NULL, 8, 0x4);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(max_in_routine, 2);
+    assert_int_equal(removal_status, STATUS_SUCCESS);
+    assert_int_equal(removal_returned_at - t0, 5 * MS); /* waited for both calls to return */
+    assert_int_equal(PsSetCreateProcessNotifyRoutine(slow_process_routine, TRUE),
+                     STATUS_PROCEDURE_NOT_FOUND);
+
+    /* The host removing while a call is in flight runs the machine until the call returns. */
+    assert_int_equal(PsSetCreateProcessNotifyRoutine(slow_process_routine, FALSE), STATUS_SUCCESS);
+    t0 = pssim_machine_now(m);
+    start(m, creator_body, m, 8, 0);
+    assert_int_equal(pssim_machine_run(m, t0 + 1 * MS), STATUS_TIMEOUT);
+    assert_int_equal(in_routine, 1);
+    assert_int_equal(PsSetCreateProcessNotifyRoutine(slow_process_routine, TRUE), STATUS_SUCCESS);
+    assert_int_equal(in_routine, 0);
+    assert_int_equal(pssim_machine_now(m) - t0, 5 * MS);
+    pssim_machine_destroy(m);
+}
+
 static int set_fibers(void **state)
 {
     (void)state;
@@ -588,7 +654,8 @@ static int set_threads(void **state)
         cmocka_unit_test(test_terminate_system_thread), cmocka_unit_test(test_bugcheck_in_thread), \
         cmocka_unit_test(test_determinism), cmocka_unit_test(test_execution_bad_input),            \
         cmocka_unit_test(test_boost_and_decay), cmocka_unit_test(test_starvation_relief),          \
-        cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity)
+        cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity),               \
+        cmocka_unit_test(test_concurrent_routines_and_rundown)
 
 int main(void)
 {

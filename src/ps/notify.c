@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/machine.h"
+#include "ke/ke.h"
 #include "platform/platform.h"
 
 /* Function and data pointers have one representation on every host pssim supports; these two
@@ -132,6 +133,7 @@ static NTSTATUS register_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*r
             blk->owner = drv == &m->host_image ? NULL : drv;
             blk->flavour = flavour;
             blk->flags = flags;
+            KeInitializeEvent(&blk->drained, NotificationEvent, FALSE);
             slot_array(t)[i] = blk;
             t->used++;
             if (i + 1 > t->limit)
@@ -143,14 +145,22 @@ static NTSTATUS register_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*r
     return full_status; /* PROC-REG-3, THREAD-REG-1, IMAGE-REG-2 */
 }
 
-/* Waits until no invocation holds the block (the rundown of PROC-REG-9). Every invocation in
- * flight today runs further down this OS thread's stack, so a non-zero count means the removal
- * was issued from inside the routine being removed (PROC-REG-11): on Windows that thread waits
- * for itself forever; pssim stops with the Verifier's self-deadlock code instead (SYNC-14). */
-static bool wait_for_rundown(pssim_machine *m, PSP_NOTIFY_SLOT *blk, const char *api)
+static bool held_by_current(pssim_machine *m, PSP_NOTIFY_SLOT *blk)
 {
-    if (blk->active == 0)
-        return true;
+    PETHREAD t = m->current_thread;
+    for (uint32_t i = 0; i < t->held_count && i < PSP_MAX_HELD_BLOCKS; i++)
+        if (t->held_blocks[i] == blk)
+            return true;
+    return false;
+}
+
+/* An invocation of the block on this very thread means the removal was issued from inside the
+ * routine being removed (PROC-REG-11): on Windows that thread waits for itself forever; pssim
+ * stops with the Verifier's self-deadlock code instead (SYNC-14). */
+static bool self_deadlock(pssim_machine *m, PSP_NOTIFY_SLOT *blk, const char *api)
+{
+    if (blk->active == 0 || !held_by_current(m, blk))
+        return false;
     char who[128];
     describe_routine(blk->routine, who, sizeof(who));
     pssim__bugcheck(m, 0xC4, 0x1000, (ULONG_PTR)fn_addr(blk->routine), 0, 0,
@@ -159,7 +169,18 @@ static bool wait_for_rundown(pssim_machine *m, PSP_NOTIFY_SLOT *blk, const char 
                     "on Windows this thread hangs forever. Fix: remove the routine from "
                     "DriverUnload or another thread, never from the routine itself.",
                     api, who);
-    return false;
+    return true;
+}
+
+/* Waits until no invocation holds the (already unlinked) block: the rundown of PROC-REG-9.
+ * Invocations on other threads finish while the rest of the machine goes on. */
+static void wait_for_rundown(pssim_machine *m, PSP_NOTIFY_SLOT *blk)
+{
+    if (blk->active == 0)
+        return;
+    blk->removing = true;
+    KiWaitForObject(m, &blk->drained, false, 0, Executive);
+    /* If the machine stopped meanwhile, the threads still inside never run again. */
 }
 
 typedef bool (*flavour_match_fn)(uint8_t flavour, uint8_t wanted);
@@ -188,14 +209,16 @@ static NTSTATUS remove_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*rou
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
         if (!blk || blk->routine != routine || !match(blk->flavour, flavour))
             continue;
-        if (!wait_for_rundown(m, blk, api))
+        if (self_deadlock(m, blk, api))
             return PSSIM_STATUS_BUGCHECK;
+        /* The slot is free at once; the block lives until its last invocation ends. */
         slot_array(t)[i] = NULL;
         t->used--;
         while (t->limit > 0 && !slot_array(t)[t->limit - 1])
             t->limit--;
+        wait_for_rundown(m, blk);
         pssim__free(blk);
-        return STATUS_SUCCESS;
+        return m->bugchecked ? PSSIM_STATUS_BUGCHECK : STATUS_SUCCESS;
     }
     return STATUS_PROCEDURE_NOT_FOUND; /* PROC-REG-10, THREAD-REG-6, IMAGE-REG-6 */
 }
@@ -372,6 +395,10 @@ static void acquire_block(pssim_machine *m, PSP_NOTIFY_TABLE *t, unsigned slot,
                         flavour_remover(blk->flavour));
     }
     blk->active++;
+    PETHREAD cur = m->current_thread;
+    if (cur->held_count < PSP_MAX_HELD_BLOCKS)
+        cur->held_blocks[cur->held_count] = blk;
+    cur->held_count++;
 }
 
 static void trace_call(pssim_machine *m, int what, bool create)
@@ -379,9 +406,11 @@ static void trace_call(pssim_machine *m, int what, bool create)
     PSSIM_TRACE_NOTIFY(m, m->current_thread->tid, what, create ? 1 : 0);
 }
 
-static void release_block(PSP_NOTIFY_SLOT *blk)
+static void release_block(pssim_machine *m, PSP_NOTIFY_SLOT *blk)
 {
-    blk->active--;
+    m->current_thread->held_count--;
+    if (--blk->active == 0 && blk->removing)
+        KeSetEvent(&blk->drained, IO_NO_INCREMENT, FALSE); /* the remover may go on */
 }
 
 /* IMAGE-NOTIFY-12: a routine must return with the IRQL and APC-disable state it was given. */
@@ -463,7 +492,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
             }
         });
         check_return_state(m, blk, PSP_CALL_PROCESS, irql, apc);
-        release_block(blk);
+        release_block(m, blk);
         if (create && info_built && info.CreationStatus < 0) {
             /* PROC-NOTIFY-7: the first denial ends the create loop. */
             *creation_status = info.CreationStatus;
@@ -511,7 +540,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
             r(thread->process->pid, thread->tid, create ? TRUE : FALSE);
         });
         check_return_state(m, blk, PSP_CALL_THREAD, irql, apc);
-        release_block(blk);
+        release_block(m, blk);
     }
     if (guarded) {
         cur->kernel_apc_disable--;
@@ -561,7 +590,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
             r(&name_copy, pid, &ex.ImageInfo);
         });
         check_return_state(m, blk, PSP_CALL_IMAGE, irql, apc);
-        release_block(blk);
+        release_block(m, blk);
     }
     cur->kernel_apc_disable--;
     if (file && temporary)

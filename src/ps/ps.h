@@ -91,6 +91,8 @@ struct _KTHREAD {
     NTSTATUS wait_status;
     KWAIT_REASON wait_reason;
     uint64_t wait_since_ns;
+    struct PSP_NOTIFY_SLOT *held_blocks[8]; /* notify calls running on this thread */
+    uint32_t held_count;
     uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
     uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
@@ -120,7 +122,10 @@ typedef struct PSP_NOTIFY_SLOT {
     ULONG_PTR flags;            /* PsSetLoadImageNotifyRoutineEx flags */
     uint32_t active;            /* invocations in flight (rundown count) */
     bool removing;              /* removal waits for `active` to drain */
+    KEVENT drained;             /* signaled when the last invocation of a removed block ends */
 } PSP_NOTIFY_SLOT;
+
+#define PSP_MAX_HELD_BLOCKS 8 /* notify calls nested on one thread that are tracked */
 
 typedef struct PSP_NOTIFY_TABLE {
     const char *what;                       /* "process", "thread", "image" */
