@@ -400,7 +400,8 @@ static void test_determinism(void **state)
     backend = saved;
 }
 
-/* Bad input to the execution calls. */
+/* Bad input to the execution calls; SCHED-1 (priorities 0..31) and SCHED-9 (one group of
+ * active processors, a bad group gives 0). */
 static void test_execution_bad_input(void **state)
 {
     (void)state;

@@ -216,11 +216,18 @@ static void test_virtual_clock(void **state)
     pssim_machine_destroy(m);
 }
 
-/* IRQL-2: lowering to a higher IRQL is fatal (Verifier 0xC4 / 0x31). */
+/* IRQL-2: lowering to a higher IRQL is fatal (Verifier 0xC4 / 0x31). SYNC-11: critical regions
+ * nest as a counter. */
 static void test_bad_lower_irql(void **state)
 {
     (void)state;
     pssim_machine *m = new_machine();
+    KeEnterCriticalRegion();
+    KeEnterCriticalRegion();
+    KeLeaveCriticalRegion();
+    assert_true(KeAreApcsDisabled());
+    KeLeaveCriticalRegion();
+    assert_false(KeAreApcsDisabled());
     KeLowerIrql(DISPATCH_LEVEL);
     pssim_bugcheck bc;
     assert_true(pssim_machine_bugcheck(m, &bc));

@@ -261,8 +261,8 @@ static void test_fast_mutex_rules(void **state)
     pssim_machine_destroy(m);
 }
 
-/* SYNC-8: a recursive spin lock acquire is 0xF; releasing a lock not held is 0x10; waiting at
- * DISPATCH_LEVEL with a non-zero timeout is 0xC4 / 0x122 (IRQL-1). */
+/* SYNC-8 and IRQL-3: a recursive spin lock acquire is 0xF; releasing a lock not held is 0x10;
+ * waiting at DISPATCH_LEVEL with a non-zero timeout is 0xC4 / 0x122 (IRQL-1). */
 static VOID spin_recursive_body(PVOID arg)
 {
     (void)arg;

@@ -129,6 +129,8 @@ static void scan_citations(const char *text)
             const char *s = end;
             if (*s == '/' && isdigit((unsigned char)s[1])) {
                 n = strtol(s + 1, &end, 10);
+            } else if (s[0] == '/' && s[1] == '-' && isdigit((unsigned char)s[2])) {
+                n = strtol(s + 2, &end, 10); /* "SCHED-2/-7" */
             } else if (s[0] == '.' && s[1] == '.' && isdigit((unsigned char)s[2])) {
                 long to = strtol(s + 2, &end, 10); /* "1..5": a range */
                 for (long k = n + 1; k < to; k++)
