@@ -445,14 +445,121 @@ static void test_wait_multiple(void **state)
     pssim_machine_destroy(m);
 }
 
+/* SYNC-9: ERESOURCE: readers share it, a writer waits for them, a reader arriving while a
+ * writer waits queues behind the writer; Wait=FALSE returns FALSE instead of waiting. */
+static ERESOURCE res;
+static int readers_inside, max_readers;
+static uint64_t writer_got_at, late_reader_got_at;
+static BOOLEAN try_result;
+
+static VOID reader_body(PVOID arg)
+{
+    (void)arg;
+    KeEnterCriticalRegion();
+    ExAcquireResourceSharedLite(&res, TRUE);
+    readers_inside++;
+    if (readers_inside > max_readers)
+        max_readers = readers_inside;
+    pssim_cpu_work(4 * MS);
+    readers_inside--;
+    ExReleaseResourceLite(&res);
+    KeLeaveCriticalRegion();
+}
+
+static VOID writer_body(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(1 * MS);
+    KeEnterCriticalRegion();
+    try_result = ExAcquireResourceExclusiveLite(&res, FALSE);
+    ExAcquireResourceExclusiveLite(&res, TRUE);
+    writer_got_at = now_ns();
+    assert_true(ExIsResourceAcquiredExclusiveLite(&res));
+    pssim_cpu_work(2 * MS);
+    ExReleaseResourceLite(&res);
+    KeLeaveCriticalRegion();
+}
+
+static VOID late_reader_body(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(2 * MS);
+    ExEnterCriticalRegionAndAcquireResourceShared(&res);
+    late_reader_got_at = now_ns();
+    ExReleaseResourceAndLeaveCriticalRegion(&res);
+}
+
+static void test_eresource(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(4);
+    assert_int_equal(ExInitializeResourceLite(&res), STATUS_SUCCESS);
+    readers_inside = max_readers = 0;
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, reader_body, NULL);
+    start(m, reader_body, NULL);
+    start(m, writer_body, NULL);
+    start(m, late_reader_body, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(max_readers, 2);
+    assert_false(try_result);
+    assert_int_equal(writer_got_at - t0, 4 * MS);      /* after both readers */
+    assert_int_equal(late_reader_got_at - t0, 6 * MS); /* behind the waiting writer */
+    assert_int_equal(ExDeleteResourceLite(&res), STATUS_SUCCESS);
+    pssim_machine_destroy(m);
+}
+
+/* SYNC-9 misuse: acquiring outside a critical region (0xC4 / 0x37), releasing a resource not
+ * held (0xE3), and asking exclusive while holding it shared (a self-deadlock). */
+static VOID no_region_body(PVOID arg)
+{
+    (void)arg;
+    KeLeaveCriticalRegion(); /* system threads start inside one (SYSTHREAD-4) */
+    ExAcquireResourceExclusiveLite(&res, TRUE);
+}
+
+static VOID foreign_resource_release_body(PVOID arg)
+{
+    (void)arg;
+    ExReleaseResourceLite(&res);
+}
+
+static VOID upgrade_body(PVOID arg)
+{
+    (void)arg;
+    ExAcquireResourceSharedLite(&res, TRUE);
+    ExAcquireResourceExclusiveLite(&res, TRUE);
+}
+
+static void test_eresource_misuse(void **state)
+{
+    (void)state;
+    PKSTART_ROUTINE bodies[3] = {no_region_body, foreign_resource_release_body, upgrade_body};
+    ULONG codes[3] = {0xC4, 0xE3, 0xC4};
+    ULONG_PTR p1[3] = {0x37, 0, 0x1000};
+    for (int i = 0; i < 3; i++) {
+        pssim_machine *m = machine(1);
+        ExInitializeResourceLite(&res);
+        start(m, bodies[i], NULL);
+        assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+        pssim_bugcheck bc;
+        assert_true(pssim_machine_bugcheck(m, &bc));
+        assert_int_equal(bc.code, codes[i]);
+        if (p1[i])
+            assert_int_equal(bc.parameters[0], p1[i]);
+        pssim_machine_destroy(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_locks_exclude),   cmocka_unit_test(test_race_without_lock),
-        cmocka_unit_test(test_mutex_recursion), cmocka_unit_test(test_mutex_misuse),
-        cmocka_unit_test(test_semaphore),       cmocka_unit_test(test_fast_mutex_rules),
-        cmocka_unit_test(test_spin_lock_rules), cmocka_unit_test(test_no_preemption_at_dispatch),
-        cmocka_unit_test(test_wait_multiple),
+        cmocka_unit_test(test_locks_exclude),    cmocka_unit_test(test_race_without_lock),
+        cmocka_unit_test(test_mutex_recursion),  cmocka_unit_test(test_mutex_misuse),
+        cmocka_unit_test(test_semaphore),        cmocka_unit_test(test_fast_mutex_rules),
+        cmocka_unit_test(test_spin_lock_rules),  cmocka_unit_test(test_no_preemption_at_dispatch),
+        cmocka_unit_test(test_wait_multiple),    cmocka_unit_test(test_eresource),
+        cmocka_unit_test(test_eresource_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -478,6 +478,27 @@ typedef struct _FAST_MUTEX {
 } FAST_MUTEX, *PFAST_MUTEX, KGUARDED_MUTEX, *PKGUARDED_MUTEX;
 #define FM_LOCK_BIT 0x1
 
+/* ERESOURCE (SYNC-9): opaque to drivers; the fields are pssim's. Keep it in nonpaged memory and
+ * delete it before freeing. */
+#define PSSIM_ERESOURCE_SHARED_OWNERS 16
+typedef struct _OWNER_ENTRY {
+    ULONG_PTR OwnerThread;
+    LONG OwnerCount;
+} OWNER_ENTRY, *POWNER_ENTRY;
+typedef struct _ERESOURCE {
+    LIST_ENTRY SystemResourcesList;
+    ULONG Initialized;
+    LONG ActiveCount;         /* holders (exclusive counts its recursion) */
+    ULONG_PTR ExclusiveOwner; /* PKTHREAD when held exclusive */
+    LONG ExclusiveCount;
+    ULONG NumberOfSharedWaiters;
+    ULONG NumberOfExclusiveWaiters;
+    KEVENT SharedWaiters;    /* notification: shared requests wait here */
+    KEVENT ExclusiveWaiters; /* synchronization: exclusive requests wait here */
+    OWNER_ENTRY SharedOwners[PSSIM_ERESOURCE_SHARED_OWNERS];
+} ERESOURCE, *PERESOURCE;
+typedef ULONG_PTR ERESOURCE_THREAD, *PERESOURCE_THREAD;
+
 NTKERNELAPI VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
 NTKERNELAPI LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
 NTKERNELAPI LONG KeResetEvent(PRKEVENT Event);
@@ -513,6 +534,26 @@ NTKERNELAPI VOID KeInitializeGuardedMutex(PKGUARDED_MUTEX Mutex);
 NTKERNELAPI VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex);
 NTKERNELAPI VOID FASTCALL KeReleaseGuardedMutex(PKGUARDED_MUTEX Mutex);
 NTKERNELAPI BOOLEAN FASTCALL KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX Mutex);
+NTKERNELAPI NTSTATUS ExInitializeResourceLite(PERESOURCE Resource);
+NTKERNELAPI NTSTATUS ExDeleteResourceLite(PERESOURCE Resource);
+NTKERNELAPI NTSTATUS ExReinitializeResourceLite(PERESOURCE Resource);
+NTKERNELAPI BOOLEAN ExAcquireResourceExclusiveLite(PERESOURCE Resource, BOOLEAN Wait);
+NTKERNELAPI BOOLEAN ExAcquireResourceSharedLite(PERESOURCE Resource, BOOLEAN Wait);
+NTKERNELAPI BOOLEAN ExTryToAcquireResourceExclusiveLite(PERESOURCE Resource);
+NTKERNELAPI VOID FASTCALL ExReleaseResourceLite(PERESOURCE Resource);
+NTKERNELAPI VOID ExReleaseResourceForThreadLite(PERESOURCE Resource,
+                                                ERESOURCE_THREAD ResourceThreadId);
+NTKERNELAPI BOOLEAN ExIsResourceAcquiredExclusiveLite(PERESOURCE Resource);
+NTKERNELAPI ULONG ExIsResourceAcquiredSharedLite(PERESOURCE Resource);
+NTKERNELAPI ULONG ExGetExclusiveWaiterCount(PERESOURCE Resource);
+NTKERNELAPI ULONG ExGetSharedWaiterCount(PERESOURCE Resource);
+NTKERNELAPI PVOID ExEnterCriticalRegionAndAcquireResourceExclusive(PERESOURCE Resource);
+NTKERNELAPI PVOID ExEnterCriticalRegionAndAcquireResourceShared(PERESOURCE Resource);
+NTKERNELAPI VOID FASTCALL ExReleaseResourceAndLeaveCriticalRegion(PERESOURCE Resource);
+#define ExAcquireResourceExclusive ExAcquireResourceExclusiveLite
+#define ExAcquireResourceShared ExAcquireResourceSharedLite
+#define ExReleaseResource ExReleaseResourceLite
+#define ExGetCurrentResourceThread() ((ERESOURCE_THREAD)PsGetCurrentThread())
 NTKERNELAPI VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock);
 NTKERNELAPI KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock);
 #define KeAcquireSpinLock(SpinLock, OldIrql) *(OldIrql) = KeAcquireSpinLockRaiseToDpc(SpinLock)
