@@ -461,9 +461,9 @@ static volatile long double one_l = 1.0L, three_l = 3.0L;
 
 typedef struct fp_probe {
     pssim_exec *e;
-    int mode;             /* what the context sets */
-    int seen_before;      /* the mode it found when it started */
-    int seen_after;       /* the mode it finds after main and the other context ran */
+    int mode;        /* what the context sets */
+    int seen_before; /* the mode it found when it started */
+    int seen_after;  /* the mode it finds after main and the other context ran */
     double third_first, third_after;
     long double third_l_first, third_l_after;
 } fp_probe;
@@ -573,23 +573,30 @@ static void test_fp_state_per_context(void **state)
     pssim__exec_destroy(e);
 }
 
-#define BOTH(fn)                                                                                  \
-    {#fn "/fibers", fn, NULL, NULL, (void *)&backend_fibers},                                     \
-    {                                                                                             \
-        #fn "/threads", fn, NULL, NULL, (void *)&backend_threads                                  \
-    }
+/* Every test runs once per backend; the name says which ("test_ping_pong/threads"). */
+/* clang-format off */
+#define ON(fn, backend) {#fn "/" #backend, fn, NULL, NULL, (void *)&backend_##backend}
+/* clang-format on */
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(test_bad_arguments),
-        BOTH(test_ping_pong),
-        BOTH(test_three_contexts_fixed_order),
-        BOTH(test_ten_thousand_contexts),
-        BOTH(test_destroy_suspended),
-        BOTH(test_stack_overflow),
-        BOTH(test_stack_bounds),
-        BOTH(test_fp_state_per_context),
+        ON(test_bad_arguments, fibers),
+        ON(test_bad_arguments, threads),
+        ON(test_ping_pong, fibers),
+        ON(test_ping_pong, threads),
+        ON(test_three_contexts_fixed_order, fibers),
+        ON(test_three_contexts_fixed_order, threads),
+        ON(test_ten_thousand_contexts, fibers),
+        ON(test_ten_thousand_contexts, threads),
+        ON(test_destroy_suspended, fibers),
+        ON(test_destroy_suspended, threads),
+        ON(test_stack_overflow, fibers),
+        ON(test_stack_overflow, threads),
+        ON(test_stack_bounds, fibers),
+        ON(test_stack_bounds, threads),
+        ON(test_fp_state_per_context, fibers),
+        ON(test_fp_state_per_context, threads),
     };
     return cmocka_run_group_tests_name("context", tests, NULL, NULL);
 }

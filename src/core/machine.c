@@ -189,6 +189,7 @@ void pssim_machine_destroy(pssim_machine *m)
     if (tls_active == m)
         tls_active = NULL;
     KiDestroyDispatcher(m); /* every context, before the objects they run */
+    ExpDestroyWorkQueues(m);
     ObpDestroyHandleTable(m, &m->kernel_handles);
     ObpDestroyAllObjects(m);
     while (!IsListEmpty(&m->drivers)) {

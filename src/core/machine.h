@@ -78,6 +78,9 @@ struct pssim_machine {
     char *debug_log;
     size_t debug_log_len;
 
+    /* System worker threads and their queues (src/ex/work.c), created on first use. */
+    struct EX_WORK_QUEUES *work;
+
     /* The event stream (src/trace). */
     pssim_trace_buffer trace;
 

@@ -26,4 +26,8 @@ bool ExpPoolInit(pssim_pool *pool);
 void ExpPoolDestroy(pssim_pool *pool);
 pssim_pool_tag_stats *ExpPoolTagStats(pssim_pool *pool, ULONG tag);
 
+struct pssim_machine;
+/* Frees the work queues (their worker threads go with the dispatcher). */
+void ExpDestroyWorkQueues(struct pssim_machine *m);
+
 #endif

@@ -332,7 +332,7 @@ static void write_deadlock_report(pssim_machine *m)
         PEPROCESS p = CONTAINING_RECORD(e, struct _KPROCESS, machine_link);
         for (LIST_ENTRY *f = p->thread_list.Flink; f != &p->thread_list; f = f->Flink) {
             PETHREAD t = CONTAINING_RECORD(f, struct _KTHREAD, process_link);
-            if (!t->context || t->state != Waiting)
+            if (!t->context || t->state != Waiting || t->worker_idle)
                 continue;
             append(d->report, sizeof(d->report),
                    "  thread TID %lu of PID %lu (%s) waits since %llu ns on %s %p\n",

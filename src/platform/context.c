@@ -169,7 +169,8 @@ pssim_switch_result pssim__context_switch(pssim_exec *e, pssim_context *from, ps
     if (!e->ops->current)
         atomic_store_explicit(&e->current, to, memory_order_relaxed);
     e->ops->switch_to(e, from, to);
-    /* Back in `from`: whoever switched here has set e->current to it. */
+    /* Back in `from` (whoever switched here has set e->current, where it is kept). Only the
+     * main context hears about an overflow, whichever context it had switched to. */
     if (from == e->main && atomic_load_explicit(&e->overflow_ctx, memory_order_relaxed) != NULL) {
         atomic_store_explicit(&e->overflow_ctx, NULL, memory_order_relaxed);
         return PSSIM_SWITCH_STACK_OVERFLOW;
@@ -262,18 +263,18 @@ void pssim__overflow_report(pssim_context *c)
 /* ---- AddressSanitizer: fibers move between stacks behind its back unless told ---- */
 
 #if defined(PSSIM_CTX_ASAN)
-void pssim__asan_before_switch(pssim_context *from, pssim_context *to)
+void pssim__fiber_san_before_switch(pssim_context *from, pssim_context *to)
 {
     __sanitizer_start_switch_fiber(&from->asan_fake_stack, (const void *)to->lo,
                                    (size_t)(to->hi - to->lo));
 }
 
-void pssim__asan_after_switch(pssim_context *self)
+void pssim__fiber_san_after_switch(pssim_context *self)
 {
     __sanitizer_finish_switch_fiber(self->asan_fake_stack, NULL, NULL);
 }
 
-void pssim__asan_before_final_switch(pssim_context *to)
+void pssim__fiber_san_before_final_switch(pssim_context *to)
 {
     __sanitizer_start_switch_fiber(NULL, (const void *)to->lo, (size_t)(to->hi - to->lo));
 }

@@ -18,7 +18,7 @@ typedef struct fib_context {
 static void fib_start(void *arg)
 {
     pssim_context *c = arg;
-    pssim__asan_after_switch(c);
+    pssim__fiber_san_after_switch(c);
     pssim__context_run_entry(c);
 }
 
@@ -50,9 +50,9 @@ static void fib_context_fini(pssim_exec *e, pssim_context *c)
 static void fib_switch(pssim_exec *e, pssim_context *from, pssim_context *to)
 {
     (void)e;
-    pssim__asan_before_switch(from, to);
+    pssim__fiber_san_before_switch(from, to);
     pssim__fiber_swap(&F(from)->sp, F(to)->sp);
-    pssim__asan_after_switch(from);
+    pssim__fiber_san_after_switch(from);
 }
 
 /* On the alternate signal stack of the overflowed context: switch straight to main. The
@@ -60,7 +60,7 @@ static void fib_switch(pssim_exec *e, pssim_context *from, pssim_context *to)
  * thread off its alternate stack as soon as rsp/sp points elsewhere. */
 static void fib_overflow_escape(pssim_exec *e, pssim_context *c)
 {
-    pssim__asan_before_final_switch(e->main);
+    pssim__fiber_san_before_final_switch(e->main);
     /* The dead context's own slot receives the abandoned stack pointer (not a local: under
      * AddressSanitizer's use-after-return mode locals live on a fake stack that the call
      * above has just released). */
@@ -87,7 +87,7 @@ const pssim__backend *pssim__fibers_backend(void)
 {
 #if defined(PSSIM_CTX_TSAN)
     (void)&fib_backend;
-    return NULL; /* ThreadSanitizer does not follow stack switches: use the threads backend */
+    return NULL; /* ThreadSanitizer: use the threads backend (context_impl.h says why) */
 #else
     return &fib_backend;
 #endif

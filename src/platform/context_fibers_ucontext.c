@@ -28,7 +28,7 @@ static void uc_start(unsigned hi, unsigned lo)
 {
     uintptr_t p = (uintptr_t)(((uint64_t)hi << 32) | (uint64_t)lo);
     pssim_context *c = (pssim_context *)p;
-    pssim__asan_after_switch(c);
+    pssim__fiber_san_after_switch(c);
     pssim__context_run_entry(c);
 }
 
@@ -68,16 +68,16 @@ static void uc_context_fini(pssim_exec *e, pssim_context *c)
 static void uc_switch(pssim_exec *e, pssim_context *from, pssim_context *to)
 {
     (void)e;
-    pssim__asan_before_switch(from, to);
+    pssim__fiber_san_before_switch(from, to);
     swapcontext(&U(from)->uc, &U(to)->uc);
-    pssim__asan_after_switch(from);
+    pssim__fiber_san_after_switch(from);
 }
 
 /* On the alternate signal stack: load main's context, signal mask included. */
 static void uc_overflow_escape(pssim_exec *e, pssim_context *c)
 {
     (void)c;
-    pssim__asan_before_final_switch(e->main);
+    pssim__fiber_san_before_final_switch(e->main);
     setcontext(&U(e->main)->uc);
     abort();
 }
@@ -101,7 +101,7 @@ const pssim__backend *pssim__fibers_backend(void)
 {
 #if defined(PSSIM_CTX_TSAN)
     (void)&uc_backend;
-    return NULL; /* ThreadSanitizer does not follow stack switches: use the threads backend */
+    return NULL; /* ThreadSanitizer: use the threads backend (context_impl.h says why) */
 #else
     return &uc_backend;
 #endif

@@ -211,25 +211,30 @@ void pssim__altstack_uninstall(pssim__altstack *a);
 int pssim__altstack_acquire_for_thread(void);
 void pssim__altstack_release_for_thread(void);
 
-/* ---- sanitizer and valgrind hooks (context.c; no-ops in plain builds) ---- */
+/* ---- sanitizer hooks for the fiber backends (context.c; no-ops in plain builds) ----
+ * AddressSanitizer must be told which stack is live (start/finish_switch_fiber). There are no
+ * ThreadSanitizer hooks: with clang 14, a process that went through __tsan_create_fiber /
+ * __tsan_destroy_fiber some 700 times crashed inside the runtime, so the fibers backend is
+ * unavailable under ThreadSanitizer and the threads backend is its backend there. */
 
 #if defined(PSSIM_CTX_ASAN)
-/* Fibers: tell AddressSanitizer that execution moves from `from` to the stack of `to`. */
-void pssim__asan_before_switch(pssim_context *from, pssim_context *to);
-void pssim__asan_after_switch(pssim_context *self);
-/* A context leaves its stack for good (overflow escape): its fake stack can go. */
-void pssim__asan_before_final_switch(pssim_context *to);
+/* Execution moves from `from` to `to` (called on `from`, just before the switch). */
+void pssim__fiber_san_before_switch(pssim_context *from, pssim_context *to);
+/* Execution arrived in `self` (first thing after a switch, or in a fresh context). */
+void pssim__fiber_san_after_switch(pssim_context *self);
+/* The running context leaves for good (overflow escape) for `to`. */
+void pssim__fiber_san_before_final_switch(pssim_context *to);
 #else
-static inline void pssim__asan_before_switch(pssim_context *from, pssim_context *to)
+static inline void pssim__fiber_san_before_switch(pssim_context *from, pssim_context *to)
 {
     (void)from;
     (void)to;
 }
-static inline void pssim__asan_after_switch(pssim_context *self)
+static inline void pssim__fiber_san_after_switch(pssim_context *self)
 {
     (void)self;
 }
-static inline void pssim__asan_before_final_switch(pssim_context *to)
+static inline void pssim__fiber_san_before_final_switch(pssim_context *to)
 {
     (void)to;
 }

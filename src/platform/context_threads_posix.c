@@ -117,9 +117,9 @@ typedef struct thr_context {
 #define T(c) ((thr_context *)(void *)(c))
 
 /* The C library puts the thread control block and static TLS at the top of a stack it is
- * given (ThreadSanitizer alone keeps over 128 KiB of state there). How much, it does not say:
- * a probe thread on a stack of known top measures it once per process, and every context's
- * stack gets that much, plus a margin for the start routine, on top of the requested size. */
+ * given. How much, it does not say: a probe thread on a stack of known top measures it once per
+ * process, and every context's stack gets that much, plus a margin for the start routine, on
+ * top of the requested size. */
 #define PROBE_STACK ((size_t)4 << 20)
 #define TLS_MARGIN ((size_t)16 * 1024)
 #define TLS_FALLBACK ((size_t)256 * 1024)

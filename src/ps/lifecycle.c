@@ -141,7 +141,7 @@ void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
     t->state = 4; /* Terminated */
     PSSIM_TRACE_EXIT(m, t->tid, status);
     if (m->ke) {
-        if (t->start_routine)
+        if (t->start_routine && !t->worker)
             m->ke->body_threads_alive--;
         KiSignalThreadObject(m, t); /* a thread object is signaled once terminated */
     }

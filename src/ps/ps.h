@@ -93,6 +93,8 @@ struct _KTHREAD {
     uint64_t wait_since_ns;
     struct PSP_NOTIFY_SLOT *held_blocks[8]; /* notify calls running on this thread */
     uint32_t held_count;
+    bool worker;      /* one of the machine's system worker threads */
+    bool worker_idle; /* waiting for work (never reported as deadlocked) */
     uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
     uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
@@ -145,6 +147,9 @@ NTSTATUS PspCreateThreadObject(struct pssim_machine *m, PEPROCESS process, bool 
 /* The full create path of Appendix A for a new thread (first thread: process notifications
  * too), on the current thread. Returns the denial status when a routine denied. */
 NTSTATUS PspInsertThreadAndNotify(struct pssim_machine *m, PETHREAD thread);
+/* A system worker thread of the machine (not counted as a thread a run waits for). */
+NTSTATUS PspCreateSystemWorker(struct pssim_machine *m, PKSTART_ROUTINE start, PVOID context,
+                               KPRIORITY priority, PETHREAD *out);
 /* Appendix A step 5 on the new thread: first-thread image loads, NonSystem create routines. */
 void PspThreadStartup(PETHREAD t);
 /* Exit path of a thread on its own context (THREAD-NOTIFY-2, PROC-NOTIFY-10). */

@@ -43,7 +43,7 @@ static void thread_entry(void *arg)
  * calling thread, and makes it ready. */
 static NTSTATUS create_body_thread(pssim_machine *m, PEPROCESS process, PKSTART_ROUTINE start,
                                    PVOID context, KPRIORITY priority, KAFFINITY affinity,
-                                   size_t stack_size, PETHREAD *out)
+                                   size_t stack_size, bool worker, PETHREAD *out)
 {
     KI_DISPATCHER *d = KiDispatcher(m);
     if (!d)
@@ -75,7 +75,9 @@ static NTSTATUS create_body_thread(pssim_machine *m, PEPROCESS process, PKSTART_
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     ObpReference(t); /* the dispatcher's, while the context lives */
-    d->body_threads_alive++;
+    t->worker = worker;
+    if (!worker) /* the machine's own worker threads never keep a run going */
+        d->body_threads_alive++;
     st = PspInsertThreadAndNotify(m, t);
     if (!NT_SUCCESS(st)) {
         /* Denied first thread: it ended without running (Appendix A, denied create). */
@@ -103,7 +105,7 @@ static NTSTATUS thread_start_body(pssim_machine *m, void *arg)
         return STATUS_INVALID_CID;
     PETHREAD t;
     NTSTATUS st = create_body_thread(m, p, a->p->start, a->p->context, a->p->priority,
-                                     a->p->affinity, a->p->stack_size, &t);
+                                     a->p->affinity, a->p->stack_size, false, &t);
     if (NT_SUCCESS(st) && a->tid)
         *a->tid = t->tid;
     return st;
@@ -158,7 +160,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
         ObpDereference(m, obj); /* the process is kept alive by the handle */
     }
     PETHREAD t;
-    NTSTATUS st = create_body_thread(m, process, StartRoutine, StartContext, 0, 0, 0, &t);
+    NTSTATUS st = create_body_thread(m, process, StartRoutine, StartContext, 0, 0, 0, false, &t);
     if (!NT_SUCCESS(st))
         return st;
     /* SYSTHREAD-3: a kernel handle when asked, or when the caller is in the System process. */
@@ -186,4 +188,10 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
         return STATUS_INVALID_PARAMETER;
     end_body_thread(m, t, ExitStatus);
     return STATUS_SUCCESS; /* not reached */
+}
+
+NTSTATUS PspCreateSystemWorker(pssim_machine *m, PKSTART_ROUTINE start, PVOID context,
+                               KPRIORITY priority, PETHREAD *out)
+{
+    return create_body_thread(m, m->system_process, start, context, priority, 0, 0, true, out);
 }

@@ -31,12 +31,24 @@ extern "C" {
 #endif
 
 /* Calling conventions and linkage decorations: meaningless outside the Windows kernel ABI. */
+#ifndef NTAPI
 #define NTAPI
+#endif
+#ifndef NTAPI_INLINE
 #define NTAPI_INLINE
+#endif
+#ifndef WINAPI
 #define WINAPI
+#endif
+#ifndef FASTCALL
 #define FASTCALL
+#endif
+#ifndef CDECL
 #define CDECL
+#endif
+#ifndef STDCALL
 #define STDCALL
+#endif
 /* Every WDK routine pssim implements is declared with one of these, so the shared libpssim
  * exports exactly the WDK surface and the control API, and nothing internal. */
 #if defined(__ELF__)
@@ -47,23 +59,57 @@ extern "C" {
 #define NTSYSCALLAPI NTSYSAPI
 #define NTKERNELAPI NTSYSAPI
 #define NTHALAPI NTSYSAPI
+#ifndef DECLSPEC_IMPORT
 #define DECLSPEC_IMPORT
+#endif
+#ifndef DECLSPEC_EXPORT
 #define DECLSPEC_EXPORT
+#endif
+#ifndef DECLSPEC_NORETURN
 #define DECLSPEC_NORETURN
+#endif
+#ifndef DECLSPEC_ALIGN
 #define DECLSPEC_ALIGN(x) __attribute__((aligned(x)))
+#endif
+#ifndef DECLSPEC_NOINLINE
 #define DECLSPEC_NOINLINE __attribute__((noinline))
+#endif
+#ifndef DECLSPEC_CACHEALIGN
 #define DECLSPEC_CACHEALIGN DECLSPEC_ALIGN(64)
+#endif
+#ifndef DECLSPEC_DEPRECATED_DDK
 #define DECLSPEC_DEPRECATED_DDK
+#endif
+#ifndef DECLSPEC_GUARDNOCF
 #define DECLSPEC_GUARDNOCF
+#endif
+#ifndef DECLSPEC_RESTRICT
 #define DECLSPEC_RESTRICT
+#endif
+#ifndef DECLSPEC_NOTHROW
 #define DECLSPEC_NOTHROW
+#endif
+#ifndef DECLSPEC_SELECTANY
 #define DECLSPEC_SELECTANY
+#endif
+#ifndef FORCEINLINE
 #define FORCEINLINE static inline
+#endif
+#ifndef ALIGNED_POOL_DEPRECATED
 #define ALIGNED_POOL_DEPRECATED
+#endif
+#ifndef POINTER_64
 #define POINTER_64
+#endif
+#ifndef POINTER_32
 #define POINTER_32
+#endif
+#ifndef UNALIGNED
 #define UNALIGNED
+#endif
+#ifndef RESTRICTED_POINTER
 #define RESTRICTED_POINTER
+#endif
 #ifndef CONST
 #define CONST const
 #endif

@@ -562,6 +562,34 @@ NTKERNELAPI VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock);
 NTKERNELAPI VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock);
 NTKERNELAPI BOOLEAN FASTCALL KeTestSpinLock(PKSPIN_LOCK SpinLock);
 
+/* ---- system worker threads and work items (section 6) ---- */
+typedef enum _WORK_QUEUE_TYPE {
+    CriticalWorkQueue = 0,
+    DelayedWorkQueue = 1,
+    HyperCriticalWorkQueue = 2,
+    NormalWorkQueue = 3,
+    BackgroundWorkQueue = 4,
+    RealTimeWorkQueue = 5,
+    SuperCriticalWorkQueue = 6,
+    MaximumWorkQueue = 7,
+    CustomPriorityWorkQueue = 32
+} WORK_QUEUE_TYPE;
+
+typedef struct _WORK_QUEUE_ITEM {
+    LIST_ENTRY List;
+    PWORKER_THREAD_ROUTINE WorkerRoutine;
+    volatile PVOID Parameter;
+} WORK_QUEUE_ITEM, *PWORK_QUEUE_ITEM;
+
+#define ExInitializeWorkItem(Item, Routine, Context)                                               \
+    do {                                                                                           \
+        (Item)->WorkerRoutine = (Routine);                                                         \
+        (Item)->Parameter = (Context);                                                             \
+        (Item)->List.Flink = NULL;                                                                 \
+    } while (0)
+
+NTKERNELAPI VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType);
+
 /* ---- processors (SCHED-9) ---- */
 typedef struct _PROCESSOR_NUMBER {
     USHORT Group;
