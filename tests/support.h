@@ -115,6 +115,23 @@ static inline PVOID as_pvoid(void (*f)(void))
     return p;
 }
 
+/* ThreadSanitizer supports only the OS-threads backend (docs/platform.md); suites that run
+ * threads use this backend by default and skip fiber-only runs under it. */
+#if defined(__SANITIZE_THREAD__)
+#define PSSIM_TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PSSIM_TEST_UNDER_TSAN 1
+#endif
+#endif
+#ifndef PSSIM_TEST_UNDER_TSAN
+#define PSSIM_TEST_UNDER_TSAN 0
+#endif
+static inline int test_default_backend(void)
+{
+    return PSSIM_TEST_UNDER_TSAN ? PSSIM_BACKEND_THREADS : PSSIM_BACKEND_FIBERS;
+}
+
 #define REC_DEFINE_STORAGE                                                                         \
     rec_event rec_log[REC_MAX];                                                                    \
     int rec_count

@@ -12,6 +12,7 @@ static pssim_machine *machine(uint32_t cpus)
     pssim_config_init(&cfg);
     cfg.cpu_count = cpus;
     cfg.event_cost_ns = 0;
+    cfg.backend = test_default_backend();
     pssim_machine *m = NULL;
     assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
     return m;

@@ -11,6 +11,7 @@ static pssim_machine *machine(uint32_t cpus)
     pssim_config_init(&cfg);
     cfg.cpu_count = cpus;
     cfg.event_cost_ns = 0;
+    cfg.backend = test_default_backend();
     pssim_machine *m = NULL;
     assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
     return m;
@@ -195,8 +196,10 @@ static void test_blocking_item_deadlock(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_routines_run_on_workers), cmocka_unit_test(test_queue_order),
-        cmocka_unit_test(test_double_queue),            cmocka_unit_test(test_routine_return_state),
+        cmocka_unit_test(test_routines_run_on_workers),
+        cmocka_unit_test(test_queue_order),
+        cmocka_unit_test(test_double_queue),
+        cmocka_unit_test(test_routine_return_state),
         cmocka_unit_test(test_blocking_item_deadlock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

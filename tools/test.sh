@@ -28,6 +28,19 @@ run_suite clang -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 run_suite asan-ubsan -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DPSSIM_SANITIZE=address,undefined -DPSSIM_BUILD_BENCH=OFF
 
+echo "=== tsan (OS-threads backend) ==="
+# ThreadSanitizer over the suites that run threads; the fibers backend is not TSan-capable, so
+# they use OS threads there. setarch -R: TSan needs the address layout it knows.
+mkdir -p build-ci
+cmake -S . -B build-ci/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPSSIM_WERROR=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPSSIM_SANITIZE=thread \
+  -DPSSIM_BUILD_BENCH=OFF -DPSSIM_BUILD_EXAMPLES=OFF -DPSSIM_BUILD_CXX_TESTS=OFF >/dev/null
+cmake --build build-ci/tsan -j"$jobs" --target test_context test_dispatcher test_sync test_trace test_work
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" setarch "$(uname -m)" -R \
+  ctest --test-dir build-ci/tsan --output-on-failure -R '^test_(context|dispatcher|sync|trace|work)$' \
+  | tee build-ci/tsan.ctest.log
+count_tests build-ci/tsan.ctest.log
+
 echo "=== valgrind (gcc build) ==="
 # Every test program of the gcc build once more under memcheck: any error or leak fails.
 vg_failed=0
@@ -51,5 +64,5 @@ cmake --build build-ci/consumer -j"$jobs"
 ctest --test-dir build-ci/consumer --output-on-failure | tee build-ci/consumer.ctest.log
 count_tests build-ci/consumer.ctest.log
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --exists pssim
-echo "all suites passed (gcc, clang, asan+ubsan, valgrind, installed package)"
+echo "all suites passed (gcc, clang, asan+ubsan, tsan, valgrind, installed package)"
 echo "$((total + vg_count)) passed, 0 failed"
