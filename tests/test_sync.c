@@ -552,6 +552,90 @@ static void test_eresource_misuse(void **state)
     }
 }
 
+/* SYNC-10: push locks: shared holders overlap, an exclusive request waits for them and blocks
+ * later shared requests; exclusive recursion would hang (self-deadlock 0xC4 / 0x1000); use
+ * with normal kernel APCs enabled is 0xC4 / 0xEA. */
+static EX_PUSH_LOCK plock;
+static int pl_inside, pl_max;
+static uint64_t pl_writer_at, pl_late_at;
+static VOID pl_reader(PVOID arg)
+{
+    (void)arg;
+    ExAcquirePushLockShared(&plock);
+    pl_inside++;
+    if (pl_inside > pl_max)
+        pl_max = pl_inside;
+    pssim_cpu_work(4 * MS);
+    pl_inside--;
+    ExReleasePushLockShared(&plock);
+}
+
+static VOID pl_writer(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(1 * MS);
+    ExAcquirePushLockExclusive(&plock);
+    pl_writer_at = now_ns();
+    pssim_cpu_work(2 * MS);
+    ExReleasePushLockExclusive(&plock);
+}
+
+static VOID pl_late_reader(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(2 * MS);
+    ExAcquirePushLockShared(&plock);
+    pl_late_at = now_ns();
+    ExReleasePushLockShared(&plock);
+}
+
+static VOID pl_recursive(PVOID arg)
+{
+    (void)arg;
+    ExAcquirePushLockExclusive(&plock);
+    ExAcquirePushLockExclusive(&plock);
+}
+
+static VOID pl_no_region(PVOID arg)
+{
+    (void)arg;
+    KeLeaveCriticalRegion();
+    ExAcquirePushLockShared(&plock);
+}
+
+static void test_push_lock(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(4);
+    ExInitializePushLock(&plock);
+    pl_inside = pl_max = 0;
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, pl_reader, NULL);
+    start(m, pl_reader, NULL);
+    start(m, pl_writer, NULL);
+    start(m, pl_late_reader, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(pl_max, 2);
+    assert_int_equal(pl_writer_at - t0, 4 * MS);
+    assert_int_equal(pl_late_at - t0, 6 * MS);
+    assert_int_equal(plock, 0);
+    pssim_machine_destroy(m);
+
+    PKSTART_ROUTINE bodies[2] = {pl_recursive, pl_no_region};
+    ULONG_PTR p1[2] = {0x1000, 0xEA};
+    for (int i = 0; i < 2; i++) {
+        m = machine(1);
+        ExInitializePushLock(&plock);
+        start(m, bodies[i], NULL);
+        assert_int_equal(pssim_machine_run(m, 0), PSSIM_STATUS_BUGCHECK);
+        pssim_bugcheck bc;
+        assert_true(pssim_machine_bugcheck(m, &bc));
+        assert_int_equal(bc.code, 0xC4);
+        assert_int_equal(bc.parameters[0], p1[i]);
+        pssim_machine_destroy(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,7 +644,7 @@ int main(void)
         cmocka_unit_test(test_semaphore),        cmocka_unit_test(test_fast_mutex_rules),
         cmocka_unit_test(test_spin_lock_rules),  cmocka_unit_test(test_no_preemption_at_dispatch),
         cmocka_unit_test(test_wait_multiple),    cmocka_unit_test(test_eresource),
-        cmocka_unit_test(test_eresource_misuse),
+        cmocka_unit_test(test_eresource_misuse), cmocka_unit_test(test_push_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,10 @@ struct pssim_machine {
     /* System worker threads and their queues (src/ex/work.c), created on first use. */
     struct EX_WORK_QUEUES *work;
 
+    /* Every push-lock release wakes every push-lock waiter, who then re-check (src/ex). */
+    KEVENT push_lock_released;
+    bool push_lock_event_ready;
+
     /* The event stream (src/trace). */
     pssim_trace_buffer trace;
 

@@ -93,10 +93,12 @@ struct _KTHREAD {
     uint64_t wait_since_ns;
     struct PSP_NOTIFY_SLOT *held_blocks[8]; /* notify calls running on this thread */
     uint32_t held_count;
-    bool worker;      /* one of the machine's system worker threads */
-    bool worker_idle; /* waiting for work (never reported as deadlocked) */
-    uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
-    uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
+    bool worker;                           /* one of the machine's system worker threads */
+    bool worker_idle;                      /* waiting for work (never reported as deadlocked) */
+    uint32_t mutexes_owned;                /* KMUTEXes held (SYNC-6: none may be held at exit) */
+    uint32_t spin_locks_held;              /* KSPIN_LOCKs held (SYNC-8) */
+    PEX_PUSH_LOCK push_locks_exclusive[8]; /* push locks this thread holds exclusive */
+    uint32_t push_locks_exclusive_count;
     /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
     LIST_ENTRY waiters;
 };

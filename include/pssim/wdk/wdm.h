@@ -554,6 +554,18 @@ NTKERNELAPI VOID FASTCALL ExReleaseResourceAndLeaveCriticalRegion(PERESOURCE Res
 #define ExAcquireResourceShared ExAcquireResourceSharedLite
 #define ExReleaseResource ExReleaseResourceLite
 #define ExGetCurrentResourceThread() ((ERESOURCE_THREAD)PsGetCurrentThread())
+/* Push locks (SYNC-10, WDK for Windows 10 1809+). */
+typedef ULONG_PTR EX_PUSH_LOCK, *PEX_PUSH_LOCK;
+#define EX_DEFAULT_PUSH_LOCK_FLAGS 0
+NTKERNELAPI VOID ExInitializePushLock(PEX_PUSH_LOCK PushLock);
+NTKERNELAPI VOID ExAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags);
+NTKERNELAPI VOID ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags);
+NTKERNELAPI VOID ExReleasePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags);
+NTKERNELAPI VOID ExReleasePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags);
+#define ExAcquirePushLockExclusive(L) ExAcquirePushLockExclusiveEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
+#define ExAcquirePushLockShared(L) ExAcquirePushLockSharedEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
+#define ExReleasePushLockExclusive(L) ExReleasePushLockExclusiveEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
+#define ExReleasePushLockShared(L) ExReleasePushLockSharedEx((L), EX_DEFAULT_PUSH_LOCK_FLAGS)
 NTKERNELAPI VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock);
 NTKERNELAPI KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock);
 #define KeAcquireSpinLock(SpinLock, OldIrql) *(OldIrql) = KeAcquireSpinLockRaiseToDpc(SpinLock)
