@@ -636,6 +636,96 @@ static void test_push_lock(void **state)
     }
 }
 
+/* KTIMER and DPCs: a one-shot notification timer wakes its waiter at the due time and stays
+ * signaled; a periodic timer queues its DPC every period, and the DPC runs at DISPATCH_LEVEL;
+ * a DPC queued twice is queued once; KeCancelTimer says whether the timer was set. */
+static KTIMER timer;
+static KDPC dpc;
+static int dpc_runs;
+static KIRQL dpc_irql;
+static uint64_t timer_woke_at;
+
+static VOID dpc_routine(PKDPC d, PVOID ctx, PVOID a1, PVOID a2)
+{
+    (void)d;
+    (void)ctx;
+    (void)a1;
+    (void)a2;
+    dpc_runs++;
+    dpc_irql = KeGetCurrentIrql();
+}
+
+static VOID timer_waiter(PVOID arg)
+{
+    (void)arg;
+    LARGE_INTEGER due;
+    due.QuadPart = -30000; /* 3 ms */
+    assert_false(KeSetTimer(&timer, due, NULL));
+    KeWaitForSingleObject(&timer, Executive, KernelMode, FALSE, NULL);
+    timer_woke_at = now_ns();
+}
+
+static VOID periodic_user(PVOID arg)
+{
+    (void)arg;
+    LARGE_INTEGER due;
+    due.QuadPart = -10000; /* first at 1 ms, then every 2 ms */
+    KeSetTimerEx(&timer, due, 2, &dpc);
+    LARGE_INTEGER d;
+    d.QuadPart = -100000; /* 10 ms */
+    KeDelayExecutionThread(KernelMode, FALSE, &d);
+    assert_true(KeCancelTimer(&timer));
+    assert_false(KeCancelTimer(&timer));
+}
+
+static void test_timers_and_dpcs(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    KeInitializeTimer(&timer);
+    uint64_t t0 = pssim_machine_now(m);
+    start(m, timer_waiter, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(timer_woke_at - t0, 3 * MS);
+    assert_true(KeReadStateTimer(&timer)); /* a notification timer stays signaled */
+    pssim_machine_destroy(m);
+
+    m = machine(2);
+    KeInitializeTimerEx(&timer, SynchronizationTimer);
+    KeInitializeDpc(&dpc, dpc_routine, NULL);
+    dpc_runs = 0;
+    start(m, periodic_user, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(dpc_runs, 5); /* at 1, 3, 5, 7 and 9 ms */
+    assert_int_equal(dpc_irql, DISPATCH_LEVEL);
+    KeInitializeDpc(&dpc, dpc_routine, NULL);
+    assert_true(KeInsertQueueDpc(&dpc, NULL, NULL));
+    assert_false(KeInsertQueueDpc(&dpc, NULL, NULL));
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(dpc_runs, 6);
+    pssim_machine_destroy(m);
+}
+
+/* api-contract config timer_resolution_ns: timers expire at the next multiple of the clock
+ * interval, as Windows rounds them. */
+static void test_timer_resolution(void **state)
+{
+    (void)state;
+    pssim_config cfg;
+    pssim_config_init(&cfg);
+    cfg.event_cost_ns = 0;
+    cfg.timer_resolution_ns = 15625000;
+    cfg.backend = test_default_backend();
+    pssim_machine *m;
+    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+    KeInitializeTimer(&timer);
+    start(m, timer_waiter, NULL);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(timer_woke_at % 15625000, 0);
+    assert_true(timer_woke_at >= 3 * MS);
+    pssim_machine_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_spin_lock_rules),  cmocka_unit_test(test_no_preemption_at_dispatch),
         cmocka_unit_test(test_wait_multiple),    cmocka_unit_test(test_eresource),
         cmocka_unit_test(test_eresource_misuse), cmocka_unit_test(test_push_lock),
+        cmocka_unit_test(test_timers_and_dpcs),  cmocka_unit_test(test_timer_resolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

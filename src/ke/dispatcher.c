@@ -35,6 +35,7 @@ KI_DISPATCHER *KiDispatcher(pssim_machine *m)
             InitializeListHead(&d->cpus[c].ready[p]);
     }
     InitializeListHead(&d->timers);
+    InitializeListHead(&d->ktimers);
     m->ke = d;
     return d;
 }
@@ -384,12 +385,27 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
                 best_cpu = c;
             }
         }
+        /* Nothing runs and no thread with a body is left: the run is over, whatever timers the
+         * machine still has set (a periodic KTIMER ticks forever). */
+        if (best == UINT64_MAX && d->body_threads_alive == 0 &&
+            !(for_host && m->host_thread->wait_timer_armed)) {
+            if (for_host) {
+                write_deadlock_report(m);
+                result = STATUS_POSSIBLE_DEADLOCK;
+            } else {
+                result = STATUS_SUCCESS;
+            }
+            break;
+        }
         PETHREAD timer = IsListEmpty(&d->timers)
                              ? NULL
                              : CONTAINING_RECORD(d->timers.Flink, struct _KTHREAD, timer_link);
         uint64_t next = best;
         if (timer && timer->wait_due_ns <= next)
             next = timer->wait_due_ns;
+        PKTIMER kt = KiFirstTimer(m);
+        if (kt && kt->DueTime.QuadPart <= next)
+            next = kt->DueTime.QuadPart;
         /* While variable-priority threads wait in ready queues, the balance-set manager's
          * next pass is an event too (it may relieve a starving thread). */
         bool balance_due = false;
@@ -429,6 +445,11 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         }
         if (m->now_ns < next)
             m->now_ns = next;
+        if (kt && kt->DueTime.QuadPart == next &&
+            (!timer || timer->wait_due_ns > next || timer->wait_due_ns >= kt->DueTime.QuadPart)) {
+            KiExpireKTimer(m, kt);
+            continue;
+        }
         if (timer && timer->wait_due_ns <= best) {
             KiExpireTimer(m, timer);
             continue;

@@ -50,9 +50,13 @@ typedef struct KI_DISPATCHER {
     uint32_t body_threads_alive; /* threads with bodies not yet terminated */
     bool running;                /* inside pssim_machine_run (the scheduler loop) */
     KI_YIELD last_yield;
+    LIST_ENTRY ktimers;       /* set KTIMERs, earliest first */
+    PKDPC dpc_head, dpc_tail; /* queued DPCs, first in first out */
+    KEVENT dpc_ready;
+    PETHREAD dpc_thread; /* runs DPCs at DISPATCH_LEVEL */
     uint32_t next_ideal;
     uint64_t next_balance_ns;
-        /* the balance-set manager's next pass */ /* ideal processors are handed out round robin */
+    /* the balance-set manager's next pass */ /* ideal processors are handed out round robin */
     bool preempt_running;    /* the running thread lost its processor to a thread it readied */
     PETHREAD running_thread; /* the thread whose context runs now, NULL on the scheduler */
     char report[2048];       /* last deadlock report */
@@ -79,6 +83,10 @@ uint64_t KiNow(struct pssim_machine *m);
 NTSTATUS KiRunScheduler(struct pssim_machine *m, uint64_t until_ns, bool for_host);
 /* Ends the wait of the thread whose timer is due (timeout or end of a delay). */
 void KiExpireTimer(struct pssim_machine *m, PETHREAD t);
+/* The earliest set KTIMER, or NULL; expiring one signals it, re-arms a periodic one and queues
+ * its DPC. */
+PKTIMER KiFirstTimer(struct pssim_machine *m);
+void KiExpireKTimer(struct pssim_machine *m, PKTIMER t);
 /* Ends a wait without waking the thread (it is being killed). */
 void KiCancelWait(struct pssim_machine *m, PETHREAD t);
 /* "event", "thread", "delay" ... for reports. */

@@ -31,6 +31,9 @@ const char *KiDescribeObject(pssim_machine *m, void *object)
         return "mutex";
     case SemaphoreObject:
         return "semaphore";
+    case TimerNotificationObject:
+    case TimerSynchronizationObject:
+        return "timer";
     default:
         return "object";
     }
@@ -69,7 +72,7 @@ static void consume(pssim_machine *m, void *object, PETHREAD t)
             t->kernel_apc_disable++; /* an owner gets only special kernel APCs (SYNC-6) */
         }
         h->SignalState--;
-    } else if (h->Type == EventSynchronizationObject) {
+    } else if (h->Type == EventSynchronizationObject || h->Type == TimerSynchronizationObject) {
         h->SignalState = 0;
     } else if (h->Type == SemaphoreObject) {
         h->SignalState--;

@@ -455,6 +455,26 @@ typedef struct _KWAIT_BLOCK {
 #define EventSynchronizationObject 1
 #define MutantObject 2
 #define SemaphoreObject 5
+#define TimerNotificationObject 8
+#define TimerSynchronizationObject 9
+
+typedef enum _TIMER_TYPE { NotificationTimer = 0, SynchronizationTimer = 1 } TIMER_TYPE;
+
+typedef struct _KTIMER {
+    DISPATCHER_HEADER Header;
+    ULARGE_INTEGER DueTime; /* absolute virtual due time (100 ns units) while set */
+    LIST_ENTRY TimerListEntry;
+    struct _KDPC *Dpc;
+    ULONG Processor;
+    ULONG Period; /* milliseconds; 0 = one-shot */
+} KTIMER, *PKTIMER, *PRKTIMER;
+
+typedef enum _KDPC_IMPORTANCE {
+    LowImportance,
+    MediumImportance,
+    HighImportance,
+    MediumHighImportance
+} KDPC_IMPORTANCE;
 
 typedef struct _KMUTANT {
     DISPATCHER_HEADER Header;
@@ -554,6 +574,18 @@ NTKERNELAPI VOID FASTCALL ExReleaseResourceAndLeaveCriticalRegion(PERESOURCE Res
 #define ExAcquireResourceShared ExAcquireResourceSharedLite
 #define ExReleaseResource ExReleaseResourceLite
 #define ExGetCurrentResourceThread() ((ERESOURCE_THREAD)PsGetCurrentThread())
+/* Timers and DPCs. */
+NTKERNELAPI VOID KeInitializeTimer(PKTIMER Timer);
+NTKERNELAPI VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
+NTKERNELAPI BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+NTKERNELAPI BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
+NTKERNELAPI BOOLEAN KeCancelTimer(PKTIMER Timer);
+NTKERNELAPI BOOLEAN KeReadStateTimer(PKTIMER Timer);
+NTKERNELAPI VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+                                 PVOID DeferredContext);
+NTKERNELAPI BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
+NTKERNELAPI BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
+
 /* Push locks (SYNC-10, WDK for Windows 10 1809+). */
 typedef ULONG_PTR EX_PUSH_LOCK, *PEX_PUSH_LOCK;
 #define EX_DEFAULT_PUSH_LOCK_FLAGS 0
