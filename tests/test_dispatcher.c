@@ -633,6 +633,62 @@ static void test_concurrent_routines_and_rundown(void **state)
     pssim_machine_destroy(m);
 }
 
+/* STACK-2/3: a thread's stack limits contain its locals; the remaining size shrinks as it
+ * goes deeper; KeExpandKernelStackAndCallout runs the callout, refuses more than
+ * MAXIMUM_EXPANSION_SIZE (STATUS_INVALID_PARAMETER_3) and a wait at DISPATCH_LEVEL (_4). */
+static ULONG_PTR remaining_outer, remaining_inner, low_limit, high_limit;
+static uintptr_t local_address;
+static int callout_ran;
+static NTSTATUS too_big, at_dispatch;
+
+static VOID callout(PVOID p)
+{
+    (void)p;
+    callout_ran++;
+}
+
+static DECLSPEC_NOINLINE void deeper(int depth)
+{
+    volatile char pad[1024];
+    pad[0] = (char)depth;
+    if (depth > 0)
+        deeper(depth - 1);
+    else
+        remaining_inner = IoGetRemainingStackSize();
+    (void)pad[0];
+}
+
+static VOID stack_body(PVOID arg)
+{
+    (void)arg;
+    int local = 0;
+    local_address = (uintptr_t)&local;
+    IoGetStackLimits(&low_limit, &high_limit);
+    remaining_outer = IoGetRemainingStackSize();
+    deeper(8);
+    KeExpandKernelStackAndCallout(callout, NULL, 4096);
+    too_big = KeExpandKernelStackAndCallout(callout, NULL, MAXIMUM_EXPANSION_SIZE + 1);
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    at_dispatch = KeExpandKernelStackAndCalloutEx(callout, NULL, 4096, TRUE, NULL);
+    KeLowerIrql(old);
+}
+
+static void test_kernel_stack(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    callout_ran = 0;
+    start(m, stack_body, NULL, 8, 0);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_true(low_limit < local_address && local_address < high_limit);
+    assert_true(remaining_inner + 8 * 1024 <= remaining_outer);
+    assert_int_equal(callout_ran, 1);
+    assert_int_equal(too_big, STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(at_dispatch, STATUS_INVALID_PARAMETER_4);
+    pssim_machine_destroy(m);
+}
+
 static int set_fibers(void **state)
 {
     (void)state;
@@ -656,7 +712,8 @@ static int set_threads(void **state)
         cmocka_unit_test(test_determinism), cmocka_unit_test(test_execution_bad_input),            \
         cmocka_unit_test(test_boost_and_decay), cmocka_unit_test(test_starvation_relief),          \
         cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity),               \
-        cmocka_unit_test(test_concurrent_routines_and_rundown)
+        cmocka_unit_test(test_concurrent_routines_and_rundown),                                    \
+        cmocka_unit_test(test_kernel_stack)
 
 int main(void)
 {

@@ -586,6 +586,20 @@ NTKERNELAPI VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 NTKERNELAPI BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
 NTKERNELAPI BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
 
+/* Kernel stack (STACK-1..4). */
+#define KERNEL_STACK_SIZE 0x6000
+#define KERNEL_LARGE_STACK_SIZE 0x12000
+#define KERNEL_LARGE_STACK_COMMIT KERNEL_STACK_SIZE
+#define MAXIMUM_EXPANSION_SIZE (KERNEL_LARGE_STACK_SIZE - (0x1000 / 2))
+typedef VOID EXPAND_STACK_CALLOUT(PVOID Parameter);
+typedef EXPAND_STACK_CALLOUT *PEXPAND_STACK_CALLOUT;
+NTKERNELAPI ULONG_PTR IoGetRemainingStackSize(VOID);
+NTKERNELAPI VOID IoGetStackLimits(PULONG_PTR LowLimit, PULONG_PTR HighLimit);
+NTKERNELAPI NTSTATUS KeExpandKernelStackAndCallout(PEXPAND_STACK_CALLOUT Callout, PVOID Parameter,
+                                                   SIZE_T Size);
+NTKERNELAPI NTSTATUS KeExpandKernelStackAndCalloutEx(PEXPAND_STACK_CALLOUT Callout, PVOID Parameter,
+                                                     SIZE_T Size, BOOLEAN Wait, PVOID Context);
+
 /* Push locks (SYNC-10, WDK for Windows 10 1809+). */
 typedef ULONG_PTR EX_PUSH_LOCK, *PEX_PUSH_LOCK;
 #define EX_DEFAULT_PUSH_LOCK_FLAGS 0
