@@ -689,6 +689,56 @@ static void test_kernel_stack(void **state)
     pssim_machine_destroy(m);
 }
 
+/* SCHED-3: a thread's base priority is its process's priority class plus its relative level,
+ * the whole table; IDLE and TIME_CRITICAL saturate within the class's range. */
+static KPRIORITY seen_base;
+static VOID record_priority_body(PVOID arg)
+{
+    (void)arg;
+    seen_base = KeQueryPriorityThread(KeGetCurrentThread());
+}
+
+static void test_priority_classes(void **state)
+{
+    (void)state;
+    static const uint32_t classes[6] = {
+        PSSIM_PRIORITY_CLASS_IDLE,   PSSIM_PRIORITY_CLASS_BELOW_NORMAL,
+        PSSIM_PRIORITY_CLASS_NORMAL, PSSIM_PRIORITY_CLASS_ABOVE_NORMAL,
+        PSSIM_PRIORITY_CLASS_HIGH,   PSSIM_PRIORITY_CLASS_REALTIME};
+    static const int relative[7] = {
+        PSSIM_THREAD_PRIORITY_IDLE,         PSSIM_THREAD_PRIORITY_LOWEST,
+        PSSIM_THREAD_PRIORITY_BELOW_NORMAL, PSSIM_THREAD_PRIORITY_NORMAL,
+        PSSIM_THREAD_PRIORITY_ABOVE_NORMAL, PSSIM_THREAD_PRIORITY_HIGHEST,
+        PSSIM_THREAD_PRIORITY_TIME_CRITICAL};
+    static const KPRIORITY table[6][7] = {
+        {1, 2, 3, 4, 5, 6, 15},    {1, 4, 5, 6, 7, 8, 15},      {1, 6, 7, 8, 9, 10, 15},
+        {1, 8, 9, 10, 11, 12, 15}, {1, 11, 12, 13, 14, 15, 15}, {16, 22, 23, 24, 25, 26, 31}};
+    pssim_machine *m = machine(1);
+    for (int c = 0; c < 6; c++) {
+        pssim_process_params pp;
+        pssim_process_params_init(&pp);
+        pp.image_path = "\\class.exe"; /* its initial (puppet) thread keeps it alive */
+        pp.priority_class = classes[c];
+        HANDLE pid;
+        assert_int_equal(pssim_process_create(m, &pp, &pid, NULL), STATUS_SUCCESS);
+        for (int r = 0; r < 7; r++) {
+            pssim_thread_params tp;
+            pssim_thread_params_init(&tp);
+            tp.start = record_priority_body;
+            tp.relative_priority = relative[r];
+            assert_int_equal(pssim_thread_start(m, pid, &tp, NULL), STATUS_SUCCESS);
+            assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+            assert_int_equal(seen_base, table[c][r]);
+        }
+    }
+    pssim_process_params pp;
+    pssim_process_params_init(&pp);
+    pp.image_path = "\\bad.exe";
+    pp.priority_class = 7;
+    assert_int_equal(pssim_process_create(m, &pp, NULL, NULL), STATUS_INVALID_PARAMETER);
+    pssim_machine_destroy(m);
+}
+
 static int set_fibers(void **state)
 {
     (void)state;
@@ -713,7 +763,7 @@ static int set_threads(void **state)
         cmocka_unit_test(test_boost_and_decay), cmocka_unit_test(test_starvation_relief),          \
         cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity),               \
         cmocka_unit_test(test_concurrent_routines_and_rundown),                                    \
-        cmocka_unit_test(test_kernel_stack)
+        cmocka_unit_test(test_kernel_stack), cmocka_unit_test(test_priority_classes)
 
 int main(void)
 {

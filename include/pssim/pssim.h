@@ -91,6 +91,23 @@ typedef enum { PSSIM_SUBSYSTEM_WIN32 = 0, PSSIM_SUBSYSTEM_WSL = 1 } pssim_subsys
 #define PSSIM_PROCESS_NO_INITIAL_THREAD 0x1 /* create the process without a thread */
 #define PSSIM_PROCESS_VALID_FLAGS 0x1
 
+/* Process priority classes (SCHED-3), with the values of PROCESS_PRIORITY_CLASS. */
+#define PSSIM_PRIORITY_CLASS_IDLE 1
+#define PSSIM_PRIORITY_CLASS_NORMAL 2
+#define PSSIM_PRIORITY_CLASS_HIGH 3
+#define PSSIM_PRIORITY_CLASS_REALTIME 4
+#define PSSIM_PRIORITY_CLASS_BELOW_NORMAL 5
+#define PSSIM_PRIORITY_CLASS_ABOVE_NORMAL 6
+
+/* Thread relative priorities (SCHED-3), as the Win32 THREAD_PRIORITY_* values. */
+#define PSSIM_THREAD_PRIORITY_IDLE (-15)
+#define PSSIM_THREAD_PRIORITY_LOWEST (-2)
+#define PSSIM_THREAD_PRIORITY_BELOW_NORMAL (-1)
+#define PSSIM_THREAD_PRIORITY_NORMAL 0
+#define PSSIM_THREAD_PRIORITY_ABOVE_NORMAL 1
+#define PSSIM_THREAD_PRIORITY_HIGHEST 2
+#define PSSIM_THREAD_PRIORITY_TIME_CRITICAL 15
+
 typedef struct pssim_process_params {
     const char *image_path;    /* UTF-8 NT path or, for WSL, a Linux path; required */
     const char *command_line;  /* UTF-8; NULL = none (CommandLine is NULL in CreateInfo). For WSL
@@ -105,6 +122,7 @@ typedef struct pssim_process_params {
     uint64_t image_base;             /* where the EXE is mapped; 0 = 0x00007FF600000000 */
     uint64_t image_size;             /* SizeOfImage of the EXE; 0 = 0x10000 */
     bool file_open_name_unavailable; /* FileOpenNameAvailable = 0 in CreateInfo */
+    uint32_t priority_class;         /* PSSIM_PRIORITY_CLASS_*; 0 = NORMAL (SCHED-3) */
 } pssim_process_params;
 
 PSSIM_API void pssim_process_params_init(pssim_process_params *p);
@@ -127,7 +145,9 @@ typedef struct pssim_thread_params {
     KPRIORITY priority; /* the thread's base priority; 0 = the process's base */
     KAFFINITY affinity; /* 0 = all processors */
     /* Additions beyond the fixed contract: */
-    size_t stack_size; /* 0 = KERNEL_STACK_SIZE-sized default (see docs/execution.md) */
+    size_t stack_size;     /* 0 = 64 KiB (see docs/execution.md) */
+    int relative_priority; /* used when priority is 0: THREAD_PRIORITY_* of SCHED-3 (-15 idle,
+                              -2..2, 15 time critical) added to the process's class */
 } pssim_thread_params;
 
 PSSIM_API void pssim_thread_params_init(pssim_thread_params *p);

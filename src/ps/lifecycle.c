@@ -239,6 +239,8 @@ NTSTATUS pssim_process_create(pssim_machine *m, const pssim_process_params *p, H
         return STATUS_INVALID_PARAMETER;
     if (p->flags & ~(uint32_t)PSSIM_PROCESS_VALID_FLAGS)
         return STATUS_INVALID_PARAMETER;
+    if (p->priority_class > PSSIM_PRIORITY_CLASS_ABOVE_NORMAL)
+        return STATUS_INVALID_PARAMETER;
     if (p->command_line && !p->command_line_length && !PspIsValidUtf8(p->command_line))
         return STATUS_INVALID_PARAMETER;
     process_create_args a = {p, pid, initial_tid};

@@ -110,6 +110,37 @@ void PspFreeUnicodeString(UNICODE_STRING *s)
     memset(s, 0, sizeof(*s));
 }
 
+KPRIORITY PspClassBasePriority(uint32_t priority_class)
+{
+    switch (priority_class) {
+    case PSSIM_PRIORITY_CLASS_IDLE:
+        return 4;
+    case PSSIM_PRIORITY_CLASS_BELOW_NORMAL:
+        return 6;
+    case PSSIM_PRIORITY_CLASS_ABOVE_NORMAL:
+        return 10;
+    case PSSIM_PRIORITY_CLASS_HIGH:
+        return 13;
+    case PSSIM_PRIORITY_CLASS_REALTIME:
+        return 24;
+    default:
+        return 8;
+    }
+}
+
+KPRIORITY PspRelativePriority(KPRIORITY class_base, int relative)
+{
+    bool realtime = class_base >= LOW_REALTIME_PRIORITY;
+    /* SCHED-3: IDLE and TIME_CRITICAL saturate; the others move the base within its range. */
+    if (relative <= PSSIM_THREAD_PRIORITY_IDLE)
+        return realtime ? 16 : 1;
+    if (relative >= PSSIM_THREAD_PRIORITY_TIME_CRITICAL)
+        return realtime ? 31 : 15;
+    KPRIORITY p = class_base + relative;
+    KPRIORITY lo = realtime ? 16 : 1, hi = realtime ? 31 : 15;
+    return p < lo ? lo : p > hi ? hi : p;
+}
+
 static bool valid_utf8(const char *s)
 {
     bool ok = true;
@@ -186,7 +217,7 @@ NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *pa
     p->exit_status = STATUS_PENDING;
     p->create_time = pssim__system_time(m);
     p->sequence_number = ++m->next_sequence_number;
-    p->base_priority = 8; /* NORMAL_PRIORITY_CLASS (SCHED-3) */
+    p->base_priority = PspClassBasePriority(params->priority_class); /* SCHED-3 */
     p->affinity = m->cfg.cpu_count >= 64 ? ~(KAFFINITY)0 : (((KAFFINITY)1 << m->cfg.cpu_count) - 1);
     p->file_open_name_available = !params->file_open_name_unavailable;
     p->image_base = params->image_base ? params->image_base : 0x00007FF600000000ULL;

@@ -186,6 +186,10 @@ PETHREAD PspLookupThread(struct pssim_machine *m, HANDLE tid);
 bool PspMakeUnicodeString(const char *utf8, size_t len, UNICODE_STRING *out);
 void PspFreeUnicodeString(UNICODE_STRING *s);
 bool PspIsValidUtf8(const char *s); /* false for NULL or malformed UTF-8 */
+/* SCHED-3: the base priority of a process priority class, and a thread's base from its class
+ * base and relative level. */
+KPRIORITY PspClassBasePriority(uint32_t priority_class);
+KPRIORITY PspRelativePriority(KPRIORITY class_base, int relative);
 
 /* A FILE_OBJECT naming an image (for CreateInfo->FileObject and IMAGE_INFO_EX). */
 PFILE_OBJECT IopCreateImageFileObject(struct pssim_machine *m, const UNICODE_STRING *name);

@@ -104,8 +104,11 @@ static NTSTATUS thread_start_body(pssim_machine *m, void *arg)
     if (!p)
         return STATUS_INVALID_CID;
     PETHREAD t;
-    NTSTATUS st = create_body_thread(m, p, a->p->start, a->p->context, a->p->priority,
-                                     a->p->affinity, a->p->stack_size, false, &t);
+    KPRIORITY prio = a->p->priority;
+    if (!prio && a->p->relative_priority)
+        prio = PspRelativePriority(p->base_priority, a->p->relative_priority); /* SCHED-3 */
+    NTSTATUS st = create_body_thread(m, p, a->p->start, a->p->context, prio, a->p->affinity,
+                                     a->p->stack_size, false, &t);
     if (NT_SUCCESS(st) && a->tid)
         *a->tid = t->tid;
     return st;
