@@ -14,7 +14,7 @@
 #include "trace/trace.h"
 
 #define PSSIM_DEBUG_LOG_SIZE 65536
-#define PSSIM_OBJECT_CACHE_CLASSES 32 /* objects up to 2 KiB */
+#define PSSIM_OBJECT_CACHE_CLASSES 128 /* 16-byte classes: objects up to 2 KiB */
 #define PSSIM_OBJECT_CACHE_DEPTH 256
 
 /* A loaded driver (or the host image, which owns what the test registers directly). */

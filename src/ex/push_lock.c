@@ -54,7 +54,7 @@ static void wake_all(pssim_machine *m)
 
 static bool holds_exclusive(PETHREAD t, PEX_PUSH_LOCK lock, uint32_t *index)
 {
-    for (uint32_t i = 0; i < t->push_locks_exclusive_count && i < 8; i++)
+    for (uint32_t i = 0; i < t->push_locks_exclusive_count && i < 2; i++)
         if (t->push_locks_exclusive[i] == lock) {
             if (index)
                 *index = i;
@@ -91,7 +91,7 @@ VOID ExAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
             return;
     }
     *PushLock |= PL_EXCLUSIVE;
-    if (t->push_locks_exclusive_count < 8)
+    if (t->push_locks_exclusive_count < 2) /* deeper nesting is not tracked */
         t->push_locks_exclusive[t->push_locks_exclusive_count] = PushLock;
     t->push_locks_exclusive_count++;
 }

@@ -7,6 +7,7 @@
  * objects are signaled for it at once, and then consumes all of them. */
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/machine.h"
 #include "ke/ke.h"
 
@@ -210,7 +211,18 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
     KI_DISPATCHER *d = KiDispatcher(m);
     if (!d)
         return STATUS_INSUFFICIENT_RESOURCES;
-    t->wait_blocks = blocks ? blocks : t->own_wait_blocks;
+    if (blocks) {
+        t->wait_blocks = blocks;
+    } else if (count <= 1) {
+        t->wait_blocks = &t->own_wait_block;
+    } else {
+        if (!t->extra_wait_blocks) {
+            t->extra_wait_blocks = pssim__alloc(sizeof(KWAIT_BLOCK) * THREAD_WAIT_OBJECTS);
+            if (!t->extra_wait_blocks)
+                return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        t->wait_blocks = t->extra_wait_blocks;
+    }
     t->wait_count = count;
     for (ULONG i = 0; i < count; i++) {
         PKWAIT_BLOCK b = &t->wait_blocks[i];
@@ -222,7 +234,7 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
         InsertTailList(wait_list_of(m, objects[i]), &b->WaitListEntry);
     }
     t->waiting = true;
-    t->wait_reason = reason;
+    t->wait_reason = (UCHAR)reason;
     t->wait_since_ns = m->now_ns;
     t->wait_status = STATUS_PENDING;
     if (has_timeout)

@@ -31,14 +31,13 @@ typedef void (*pssim_object_delete_fn)(void *body);
 /* Precedes every object body. Pointer and handle counts as in OB-2: handles count as
  * references too, so an object dies when pointer_count reaches zero. */
 typedef struct OBJECT_HEADER {
-    struct pssim_machine *machine;
     POBJECT_TYPE type;
     LONG_PTR pointer_count;
-    LONG_PTR handle_count;
     pssim_object_delete_fn delete_fn; /* releases what the body owns; the header frees memory */
     LIST_ENTRY all_link;              /* every object of the machine, for destroy */
-    bool deleting;                    /* ObReferenceObjectSafe fails from here on (OB-4) */
-    uint32_t alloc_size;              /* bytes allocated for header and body (a 64 multiple) */
+    LONG handle_count;
+    uint32_t alloc_size; /* bytes allocated for header and body (a 16 multiple) */
+    bool deleting;       /* ObReferenceObjectSafe fails from here on (OB-4) */
     /* The body follows, aligned like a pointer-aligned struct. */
 } OBJECT_HEADER;
 

@@ -44,8 +44,8 @@ NTKERNELAPI POBJECT_TYPE *IoDeviceObjectType = &device_type_ptr;
 void *ObpCreateObject(pssim_machine *m, POBJECT_TYPE type, size_t body_size,
                       pssim_object_delete_fn delete_fn)
 {
-    size_t size = (sizeof(OBJECT_HEADER) + body_size + 63) & ~(size_t)63;
-    size_t cls = size / 64;
+    size_t size = (sizeof(OBJECT_HEADER) + body_size + 15) & ~(size_t)15;
+    size_t cls = size / 16;
     OBJECT_HEADER *h;
     if (cls < PSSIM_OBJECT_CACHE_CLASSES && m->object_cache[cls]) {
         h = m->object_cache[cls];
@@ -63,7 +63,6 @@ void *ObpCreateObject(pssim_machine *m, POBJECT_TYPE type, size_t body_size,
         pssim__free(h);
         return NULL;
     }
-    h->machine = m;
     h->type = type;
     h->pointer_count = 1;
     h->delete_fn = delete_fn;
@@ -80,7 +79,6 @@ static void release_memory(pssim_machine *m, OBJECT_HEADER *h)
 {
     /* Poison and park the memory; what falls out of the quarantine ring is kept for reuse by
      * the next object of its size class, or freed when that class has enough. */
-    h->machine = NULL;
     h->type = NULL;
     OBJECT_HEADER *evicted = m->quarantine[m->quarantine_next];
     m->quarantine[m->quarantine_next] = h;
@@ -88,7 +86,7 @@ static void release_memory(pssim_machine *m, OBJECT_HEADER *h)
         (m->quarantine_next + 1) % (uint32_t)(sizeof(m->quarantine) / sizeof(m->quarantine[0]));
     if (!evicted)
         return;
-    size_t cls = evicted->alloc_size / 64;
+    size_t cls = evicted->alloc_size / 16;
     if (cls < PSSIM_OBJECT_CACHE_CLASSES && m->object_cache_count[cls] < PSSIM_OBJECT_CACHE_DEPTH) {
         *(void **)evicted = m->object_cache[cls];
         m->object_cache[cls] = evicted;
@@ -142,6 +140,8 @@ void ObpDestroyAllObjects(pssim_machine *m)
             PEPROCESS p = o;
             PspFreeUnicodeString(&p->command_line);
             ObpDestroyHandleTable(m, &p->handles);
+        } else if (h->type == &PspThreadObjectType) {
+            pssim__free(((PETHREAD)o)->extra_wait_blocks);
         }
         pssim__free(h);
     }

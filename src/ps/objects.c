@@ -15,7 +15,14 @@ static size_t bounded_strlen(const char *s, size_t max)
 
 static bool all_ascii(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof(w));
+        if (w & 0x8080808080808080ULL)
+            return false;
+    }
+    for (; i < len; i++)
         if ((unsigned char)s[i] >= 0x80)
             return false;
     return true;
@@ -168,16 +175,17 @@ NTSTATUS PspCreateProcessObject(pssim_machine *m, const pssim_process_params *pa
 {
     *out = NULL;
     /* The image name's characters live right after the object, in the same allocation. */
-    /* One pass finds the length, whether it is plain ASCII, and the base name (PSAPI-8). */
-    const char *path = params->image_path, *base = path, *c;
-    bool ascii = true;
-    for (c = path; *c; c++) {
-        if ((unsigned char)*c >= 0x80)
-            ascii = false;
-        else if (*c == '\\' || *c == '/')
-            base = c + 1;
-    }
-    size_t path_len = (size_t)(c - path), units = path_len;
+    /* The length, whether it is plain ASCII (eight bytes at a time), and the base name after
+     * the last separator (PSAPI-8): the C library's scans are the fast ones here. */
+    const char *path = params->image_path;
+    size_t path_len = strlen(path), units = path_len;
+    bool ascii = all_ascii(path, path_len);
+    const char *base = path;
+    const char *bs = strrchr(path, '\\'), *fs = strrchr(path, '/');
+    if (bs && (!fs || bs > fs))
+        base = bs + 1;
+    else if (fs)
+        base = fs + 1;
     if (!ascii && !wide_units(path, path_len, &units))
         return PspIsValidUtf8(path) ? STATUS_INSUFFICIENT_RESOURCES : STATUS_INVALID_PARAMETER;
     if ((units + 1) * sizeof(WCHAR) > UNICODE_STRING_MAX_BYTES)
@@ -247,6 +255,7 @@ static void delete_thread(void *body)
 {
     PETHREAD t = body;
     pssim_machine *m = t->machine;
+    pssim__free(t->extra_wait_blocks);
     if (t->tid)
         PspCidFree(&m->cid, (uintptr_t)t->tid);
     RemoveEntryList(&t->process_link);

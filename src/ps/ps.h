@@ -41,66 +41,71 @@ struct _KPROCESS {
 };
 
 struct _KTHREAD {
+    /* Fields are grouped by size so the object stays small (bench/: <= 512 bytes a thread). */
     struct pssim_machine *machine;
     PEPROCESS process; /* referenced for the thread's lifetime */
     HANDLE tid;
     LIST_ENTRY process_link;
-    NTSTATUS exit_status;
     LONGLONG create_time;
     LONGLONG exit_time;
-    bool inserted, terminating, terminated;
-    bool system; /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
-    bool puppet; /* never runs a body */
-    bool host;   /* the adopted caller */
-    KIRQL irql;
-    SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
-    SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
-    KPROCESSOR_MODE previous_mode;
-    KPRIORITY priority, base_priority;
     KAFFINITY affinity;
     struct pssim_driver *current_driver; /* owner of the code now running on this thread */
     PVOID teb; /* stand-in address for user threads; NULL for system/subsystem ones */
     PVOID start_address;
+    /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
+    LIST_ENTRY waiters;
 
     /* Execution (threads with bodies; src/ke). Puppets and the host have no context. */
     struct pssim_context *context;
-    size_t stack_size;
     PKSTART_ROUTINE start_routine;
     PVOID start_context;
-    UCHAR state;        /* KTHREAD_STATE (7.2) */
-    uint32_t processor; /* the processor it runs on, or ran on last */
-    uint32_t ideal_processor;
     uint64_t quantum_left_ns;
     uint64_t work_left_ns;   /* pssim_cpu_work still to do */
-    bool in_work;            /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
-    bool exited_body;        /* its body has ended; the context is switched away for good */
     LIST_ENTRY ready_link;   /* in a processor's ready list */
     uint64_t ready_since_ns; /* when it joined a ready list (starvation relief) */
-    bool relief;             /* priority 15 for one quantum from the balance-set manager */
-    bool system_affinity_set;
     KAFFINITY user_affinity; /* restored by KeRevertToUserAffinityThreadEx(0) */
-    /* A wait in progress: one wait block per object (KeWaitForMultipleObjects may pass its
-     * own array); a delay waits on no object. */
-    bool waiting;
-    KWAIT_BLOCK own_wait_blocks[THREAD_WAIT_OBJECTS + 1];
+
+    /* A wait in progress: one wait block per object, the thread's own for one object, an
+     * array allocated on first use for up to THREAD_WAIT_OBJECTS, or the caller's; a delay
+     * waits on no object. */
+    KWAIT_BLOCK own_wait_block;
+    PKWAIT_BLOCK extra_wait_blocks; /* THREAD_WAIT_OBJECTS blocks, allocated when needed */
     PKWAIT_BLOCK wait_blocks;
-    ULONG wait_count;
-    bool wait_timer_armed;
     uint64_t wait_due_ns;
     LIST_ENTRY timer_link; /* in the dispatcher's timer list, ordered by due time */
-    NTSTATUS wait_status;
-    KWAIT_REASON wait_reason;
     uint64_t wait_since_ns;
-    struct PSP_NOTIFY_SLOT *held_blocks[8]; /* notify calls running on this thread */
+    struct PSP_NOTIFY_SLOT *held_blocks[2]; /* notify calls running on this thread */
+    PEX_PUSH_LOCK push_locks_exclusive[2];  /* push locks this thread holds exclusive */
+
+    NTSTATUS exit_status;
+    KPRIORITY priority, base_priority;
+    uint32_t processor; /* the processor it runs on, or ran on last */
+    uint32_t ideal_processor;
+    uint32_t stack_size;
+    ULONG wait_count;
+    NTSTATUS wait_status;
     uint32_t held_count;
-    bool worker;                           /* one of the machine's system worker threads */
-    bool worker_idle;                      /* waiting for work (never reported as deadlocked) */
-    uint32_t mutexes_owned;                /* KMUTEXes held (SYNC-6: none may be held at exit) */
-    uint32_t spin_locks_held;              /* KSPIN_LOCKs held (SYNC-8) */
-    PEX_PUSH_LOCK push_locks_exclusive[8]; /* push locks this thread holds exclusive */
+    uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
+    uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     uint32_t push_locks_exclusive_count;
-    /* Waiters on the thread object itself (signaled once terminated, SYSTHREAD-11). */
-    LIST_ENTRY waiters;
+    SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
+    SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
+    KIRQL irql;
+    KPROCESSOR_MODE previous_mode;
+    UCHAR state;       /* KTHREAD_STATE (7.2) */
+    UCHAR wait_reason; /* KWAIT_REASON */
+    bool inserted, terminating, terminated;
+    bool system;      /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
+    bool puppet;      /* never runs a body */
+    bool host;        /* the adopted caller */
+    bool in_work;     /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
+    bool exited_body; /* its body has ended; the context is switched away for good */
+    bool relief;      /* priority 15 for one quantum from the balance-set manager */
+    bool system_affinity_set;
+    bool waiting;
+    bool wait_timer_armed;
+    bool worker;      /* one of the machine's system worker threads */
+    bool worker_idle; /* waiting for work (never reported as deadlocked) */
 };
 
 /* ---- notify tables (PROC-REG-2, THREAD-REG-2, IMAGE-REG-1) ---- */
@@ -129,7 +134,7 @@ typedef struct PSP_NOTIFY_SLOT {
     KEVENT drained;             /* signaled when the last invocation of a removed block ends */
 } PSP_NOTIFY_SLOT;
 
-#define PSP_MAX_HELD_BLOCKS 8 /* notify calls nested on one thread that are tracked */
+#define PSP_MAX_HELD_BLOCKS 2 /* notify calls nested on one thread that are tracked */
 
 typedef struct PSP_NOTIFY_TABLE {
     const char *what;                       /* "process", "thread", "image" */
