@@ -34,6 +34,8 @@
 
 #include <pssim/pssim.h>
 
+#include "bench_report.h"
+
 #include "platform/context.h" /* internal */
 
 #define GOAL_FIBERS_VS_SWAPCONTEXT 1.0
@@ -74,36 +76,6 @@ static double median(double *v, unsigned n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static const char *verdict(bool met, bool quick)
-{
-    if (quick)
-        return "not judged (--quick)";
-    return met ? "met" : "not met";
-}
-
-static void print_machine(void)
-{
-    struct utsname u;
-    const char *arch = uname(&u) == 0 ? u.machine : "?";
-    char cpu[128] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[256];
-        while (fgets(line, sizeof(line), f)) {
-            if (strncmp(line, "model name", 10) == 0) {
-                const char *colon = strchr(line, ':');
-                if (colon) {
-                    snprintf(cpu, sizeof(cpu), "%s", colon + 2);
-                    cpu[strcspn(cpu, "\n")] = 0;
-                }
-                break;
-            }
-        }
-        fclose(f);
-    }
-    printf("machine: nproc=%ld, %s, %s; build type: %s; pssim %s\n", sysconf(_SC_NPROCESSORS_ONLN),
-           arch, cpu, PSSIM_BENCH_BUILD_TYPE, pssim_version());
-}
 
 /* ---- pssim contexts: main <-> one context that switches straight back ---- */
 

@@ -132,6 +132,20 @@ static inline int test_default_backend(void)
     return PSSIM_TEST_UNDER_TSAN ? PSSIM_BACKEND_THREADS : PSSIM_BACKEND_FIBERS;
 }
 
+/* A machine for timing tests: `cpus` processors, the given backend, and Ps events that cost no
+ * virtual time, so schedules have exact known answers. */
+static inline pssim_machine *new_timed_machine(uint32_t cpus, int backend)
+{
+    pssim_config cfg;
+    pssim_config_init(&cfg);
+    cfg.cpu_count = cpus;
+    cfg.backend = backend;
+    cfg.event_cost_ns = 0;
+    pssim_machine *m = NULL;
+    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+    return m;
+}
+
 #define REC_DEFINE_STORAGE                                                                         \
     rec_event rec_log[REC_MAX];                                                                    \
     int rec_count

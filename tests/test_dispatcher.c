@@ -11,14 +11,7 @@ static int backend;
 
 static pssim_machine *machine(uint32_t cpus)
 {
-    pssim_config cfg;
-    pssim_config_init(&cfg);
-    cfg.cpu_count = cpus;
-    cfg.backend = backend;
-    cfg.event_cost_ns = 0; /* creating threads takes no virtual time: exact known answers */
-    pssim_machine *m = NULL;
-    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
-    return m;
+    return new_timed_machine(cpus, backend);
 }
 
 static uint64_t now_ns(void)
@@ -564,6 +557,7 @@ static void test_system_affinity(void **state)
     assert_int_equal(cpu_during, 1);
     assert_int_equal(ignored_prev, 0x2);
     assert_int_equal(second_prev, 0x2);
+    assert_int_equal(cpu_after_revert, 0); /* back on the processor its user affinity allows */
     pssim_machine_destroy(m);
 }
 

@@ -8,14 +8,7 @@ REC_DEFINE_STORAGE;
 
 static pssim_machine *machine(uint32_t cpus)
 {
-    pssim_config cfg;
-    pssim_config_init(&cfg);
-    cfg.cpu_count = cpus;
-    cfg.event_cost_ns = 0;
-    cfg.backend = test_default_backend();
-    pssim_machine *m = NULL;
-    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
-    return m;
+    return new_timed_machine(cpus, test_default_backend());
 }
 
 static void start(pssim_machine *m, PKSTART_ROUTINE body, void *ctx)

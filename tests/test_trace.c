@@ -10,13 +10,7 @@ REC_DEFINE_STORAGE;
 
 static pssim_machine *machine(uint32_t cpus, int backend)
 {
-    pssim_config cfg;
-    pssim_config_init(&cfg);
-    cfg.cpu_count = cpus;
-    cfg.backend = backend;
-    cfg.event_cost_ns = 0;
-    pssim_machine *m = NULL;
-    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+    pssim_machine *m = new_timed_machine(cpus, backend);
     assert_int_equal(pssim_trace_enable(m, true, 0), STATUS_SUCCESS);
     return m;
 }
