@@ -141,6 +141,7 @@ NTSTATUS pssim_machine_create(const pssim_config *cfg, pssim_machine **out)
     InitializeListHead(&m->all_objects);
     InitializeListHead(&m->process_list);
     InitializeListHead(&m->drivers);
+    InitializeListHead(&m->devices);
     PspNotifyTablesInit(m);
     m->host_image.machine = m;
     m->host_image.flags = PSSIM_DRIVER_FORCE_INTEGRITY;

@@ -4,13 +4,21 @@
  * table in ps-semantics 6.1), created the first time an item is queued to it. One worker per
  * queue keeps runs easy to read; it also means that an item that blocks holds up the items
  * queued behind it, which is exactly the hazard WORK-3 warns about. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/machine.h"
+#include "ex/work.h"
 #include "ke/ke.h"
+#include "platform/platform.h"
 
 #define EXP_QUEUES 40 /* the seven fixed types, and CustomPriorityWorkQueue + 1..31 */
+
+typedef struct EX_WORK_OWNER {
+    PWORK_QUEUE_ITEM item;
+    pssim_driver *driver;
+} EX_WORK_OWNER;
 
 typedef struct EX_WORK_QUEUE {
     LIST_ENTRY items;
@@ -18,6 +26,10 @@ typedef struct EX_WORK_QUEUE {
     PETHREAD worker;
     KPRIORITY priority;
     struct pssim_machine *machine;
+    /* The driver that queued each item, in queue order (a ring): WORK_QUEUE_ITEM has no room
+     * for it, and the worker needs it to catch a routine whose driver has unloaded (WORK-4). */
+    struct EX_WORK_OWNER *owners;
+    uint32_t owner_head, owner_count, owner_capacity;
 } EX_WORK_QUEUE;
 
 typedef struct EX_WORK_QUEUES {
@@ -67,13 +79,66 @@ static void check_routine_return(pssim_machine *m, PETHREAD t, PWORK_QUEUE_ITEM 
                         (void *)addr, (unsigned)t->irql);
     else if (t->mutexes_owned)
         pssim__bugcheck(m, 0x39, addr, 0, (ULONG_PTR)parameter, (ULONG_PTR)item,
-                        "work routine %p returned owning a kernel mutex (WORK-11).",
-                        (void *)addr);
+                        "work routine %p returned owning a kernel mutex (WORK-11).", (void *)addr);
     else if (t->kernel_apc_disable != apc)
         pssim__bugcheck(m, 0x1, addr, (ULONG_PTR)(LONG_PTR)t->kernel_apc_disable, 0, 1,
                         "work routine %p returned with an unbalanced critical region (WORK-11, "
                         "SYNC-11).",
                         (void *)addr);
+}
+
+/* Records who queued `item`. Out of host memory the record is skipped and pop_owner attributes
+ * the item to the host image (it still runs: ExQueueWorkItem cannot fail). */
+static void push_owner(EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item, pssim_driver *owner)
+{
+    if (q->owner_count == q->owner_capacity) {
+        uint32_t cap = q->owner_capacity ? q->owner_capacity * 2 : 8;
+        EX_WORK_OWNER *grown = pssim__alloc(cap * sizeof(*grown));
+        if (!grown)
+            return;
+        for (uint32_t i = 0; i < q->owner_count; i++)
+            grown[i] = q->owners[(q->owner_head + i) % q->owner_capacity];
+        pssim__free(q->owners);
+        q->owners = grown;
+        q->owner_head = 0;
+        q->owner_capacity = cap;
+    }
+    EX_WORK_OWNER *slot = &q->owners[(q->owner_head + q->owner_count) % q->owner_capacity];
+    slot->item = item;
+    slot->driver = owner;
+    q->owner_count++;
+}
+
+static pssim_driver *pop_owner(pssim_machine *m, EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item)
+{
+    if (q->owner_count == 0 || q->owners[q->owner_head].item != item)
+        return &m->host_image;
+    pssim_driver *owner = q->owners[q->owner_head].driver;
+    q->owner_head = (q->owner_head + 1) % q->owner_capacity;
+    q->owner_count--;
+    return owner;
+}
+
+/* WORK-4: an Ex work item does not keep its driver loaded; if the driver unloaded before the
+ * item ran, its routine is no longer mapped and Windows stops with 0xCE. */
+static bool check_owner_loaded(pssim_machine *m, pssim_driver *owner,
+                               PWORKER_THREAD_ROUTINE routine, PWORK_QUEUE_ITEM item)
+{
+    if (!owner->unloaded)
+        return true;
+    ULONG_PTR addr;
+    memcpy(&addr, &routine, sizeof(addr));
+    char sym[128];
+    if (!pssim__platform_symbol_name((const void *)addr, sym, sizeof(sym)))
+        snprintf(sym, sizeof(sym), "%p", (void *)addr);
+    pssim__bugcheck(m, 0xCE, addr, 0, addr, 0,
+                    "driver '%s' unloaded while its work item %p (routine %s) was still queued "
+                    "with ExQueueWorkItem; the worker thread called into the unloaded image "
+                    "(WORK-4). Fix: queue it with IoAllocateWorkItem/IoQueueWorkItem, which keeps "
+                    "the device object and the driver loaded until the routine has run, or wait "
+                    "for the routine in DriverUnload.",
+                    owner->name, (void *)item, sym);
+    return false;
 }
 
 static VOID worker_body(PVOID arg)
@@ -91,17 +156,37 @@ static VOID worker_body(PVOID arg)
                 return;
         }
         PWORK_QUEUE_ITEM item = CONTAINING_RECORD(RemoveHeadList(&q->items), WORK_QUEUE_ITEM, List);
+        pssim_driver *owner = pop_owner(m, q, item);
         /* WORK-7: the item is dequeued before its routine runs: it may requeue or free it. */
         item->List.Flink = NULL;
         PWORKER_THREAD_ROUTINE routine = item->WorkerRoutine;
         PVOID parameter = item->Parameter;
+        if (!check_owner_loaded(m, owner, routine, item))
+            return;
         SHORT apc = t->kernel_apc_disable;
         t->irql = PASSIVE_LEVEL; /* WORK-2 */
-        routine(parameter);
+        PSSIM_WITH_DRIVER(m, owner, { routine(parameter); });
         check_routine_return(m, t, item, routine, parameter, apc);
         if (m->bugchecked)
             return;
     }
+}
+
+bool ExpCheckQueueCall(pssim_machine *m, PVOID item, WORK_QUEUE_TYPE QueueType, const char *api)
+{
+    PETHREAD cur = m->current_thread;
+    if (cur->irql > DISPATCH_LEVEL) {
+        pssim__bugcheck(m, 0xC4, 0xE5, cur->irql, (ULONG_PTR)item, 0,
+                        "%s at IRQL %u; it must be called at IRQL <= DISPATCH_LEVEL (WORK-1).", api,
+                        (unsigned)cur->irql);
+        return false;
+    }
+    if (queue_priority(QueueType) < 0) {
+        pssim__bugcheck(m, 0xE4, 0x6, (ULONG_PTR)item, (ULONG_PTR)QueueType, 0,
+                        "%s with the invalid queue type %d (WORK-11).", api, (int)QueueType);
+        return false;
+    }
+    return true;
 }
 
 VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
@@ -109,21 +194,8 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
     pssim_machine *m = pssim__current_machine();
     if (!m || !WorkItem || m->bugchecked)
         return;
-    PETHREAD cur = m->current_thread;
-    if (cur->irql > DISPATCH_LEVEL) {
-        pssim__bugcheck(m, 0xC4, 0xE5, cur->irql, (ULONG_PTR)WorkItem, 0,
-                        "ExQueueWorkItem at IRQL %u; it must be called at IRQL <= "
-                        "DISPATCH_LEVEL (WORK-1).",
-                        (unsigned)cur->irql);
+    if (!ExpCheckQueueCall(m, WorkItem, QueueType, "ExQueueWorkItem"))
         return;
-    }
-    KPRIORITY priority = queue_priority(QueueType);
-    if (priority < 0) {
-        pssim__bugcheck(m, 0xE4, 0x6, (ULONG_PTR)WorkItem, (ULONG_PTR)QueueType, 0,
-                        "ExQueueWorkItem with the invalid queue type %d (WORK-11).",
-                        (int)QueueType);
-        return;
-    }
     if (WorkItem->List.Flink != NULL) {
         pssim__bugcheck(m, 0xE4, 0x1, (ULONG_PTR)WorkItem, (ULONG_PTR)QueueType, 0,
                         "ExQueueWorkItem(%p): the item is already queued (WORK-7). Fix: wait "
@@ -136,6 +208,13 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
                         "ExQueueWorkItem(%p) with no routine (WORK-11).", (void *)WorkItem);
         return;
     }
+    ExpQueueWorkItem(m, WorkItem, QueueType, pssim__current_driver(m));
+}
+
+void ExpQueueWorkItem(pssim_machine *m, PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType,
+                      pssim_driver *owner)
+{
+    KPRIORITY priority = queue_priority(QueueType);
     if (!m->work) {
         m->work = pssim__alloc(sizeof(*m->work));
         if (!m->work)
@@ -152,12 +231,16 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
         if (!NT_SUCCESS(PspCreateSystemWorker(m, worker_body, q, priority, &q->worker)))
             return;
     }
+    push_owner(q, WorkItem, owner);
     InsertTailList(&q->items, &WorkItem->List);
     KeSetEvent(&q->wake, IO_NO_INCREMENT, FALSE);
 }
 
 void ExpDestroyWorkQueues(pssim_machine *m)
 {
+    if (m->work)
+        for (int i = 0; i < EXP_QUEUES; i++)
+            pssim__free(m->work->queues[i].owners);
     pssim__free(m->work);
     m->work = NULL;
 }

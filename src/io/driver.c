@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/machine.h"
+#include "io/io.h"
 
 #define DRIVER_IMAGE_BASE 0xFFFFF80100000000ULL
 #define DRIVER_IMAGE_SIZE 0x20000ULL
@@ -16,6 +17,35 @@ static pssim_driver *find_driver(pssim_machine *m, PDRIVER_OBJECT object)
             return d;
     }
     return NULL;
+}
+
+pssim_driver *IopDriverOfObject(pssim_machine *m, PDRIVER_OBJECT object)
+{
+    return object ? find_driver(m, object) : NULL;
+}
+
+void IopPinDriver(pssim_driver *drv)
+{
+    drv->pins++;
+}
+
+/* IO-DEV-4: the image goes when DriverUnload has run and nothing pins it any more. */
+static void finish_unload_if_free(pssim_driver *drv)
+{
+    if (drv->unload_ran && drv->pins == 0)
+        drv->unloaded = true;
+}
+
+void IopUnpinDriver(pssim_driver *drv)
+{
+    drv->pins--;
+    finish_unload_if_free(drv);
+}
+
+void IopDriverUnloadRan(pssim_driver *drv)
+{
+    drv->unload_ran = true;
+    finish_unload_if_free(drv);
 }
 
 static bool valid_name(const char *name)
@@ -166,10 +196,12 @@ static NTSTATUS unload_body(pssim_machine *m, void *arg)
     a->drv = find_driver(m, a->object);
     if (!a->drv || a->drv->unloaded)
         return STATUS_INVALID_PARAMETER;
+    if (a->drv->unload_ran)
+        return STATUS_DELETE_PENDING; /* unloaded, waiting for its devices (IO-DEV-4) */
     if (!a->object->DriverUnload)
         return STATUS_INVALID_DEVICE_REQUEST; /* a driver without DriverUnload stays loaded */
     PspRunOnThread(m, m->system_thread, run_unload, a);
-    a->drv->unloaded = true;
+    IopDriverUnloadRan(a->drv);
     pssim__advance(m, m->cfg.event_cost_ns);
     return STATUS_SUCCESS;
 }
