@@ -740,6 +740,47 @@ static int set_fibers(void **state)
     return 0;
 }
 
+/* ---- kernel-call cost (docs/execution.md): each WDK call from a body owes
+ * cfg.kernel_call_cost_ns, paid at the thread's next scheduling point ---- */
+typedef struct cost_probe {
+    uint64_t after_work, after_delay;
+} cost_probe;
+
+static VOID cost_body(PVOID arg)
+{
+    cost_probe *p = arg;
+    for (int i = 0; i < 10; i++)
+        (void)KeGetCurrentIrql(); /* ten kernel calls: 1,000 ns owed at 100 ns each */
+    pssim_cpu_work(1000);         /* pays 1,000 + computes 1,000 */
+    p->after_work = now_ns();     /* one call (owed, read before it is paid) */
+    LARGE_INTEGER d;
+    d.QuadPart = -10; /* 1 us: the delay call and the read above are paid first (200 ns) */
+    KeDelayExecutionThread(KernelMode, FALSE, &d);
+    p->after_delay = now_ns();
+}
+
+static void test_kernel_call_cost(void **state)
+{
+    (void)state;
+    for (uint64_t cost = 0; cost <= 100; cost += 100) {
+        pssim_config cfg;
+        pssim_config_init(&cfg);
+        assert_int_equal(cfg.kernel_call_cost_ns, 0); /* off by default: exact known answers */
+        cfg.backend = backend;
+        cfg.event_cost_ns = 0;
+        cfg.kernel_call_cost_ns = cost;
+        pssim_machine *m = NULL;
+        assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+        cost_probe p = {0, 0};
+        uint64_t t0 = pssim_machine_now(m);
+        start(m, cost_body, &p, 8, 0);
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+        assert_int_equal(p.after_work - t0, 1000 + 10 * cost);
+        assert_int_equal(p.after_delay - p.after_work, 2 * cost + 1000);
+        pssim_machine_destroy(m);
+    }
+}
+
 static int set_threads(void **state)
 {
     (void)state;
@@ -757,7 +798,8 @@ static int set_threads(void **state)
         cmocka_unit_test(test_boost_and_decay), cmocka_unit_test(test_starvation_relief),          \
         cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity),               \
         cmocka_unit_test(test_concurrent_routines_and_rundown),                                    \
-        cmocka_unit_test(test_kernel_stack), cmocka_unit_test(test_priority_classes)
+        cmocka_unit_test(test_kernel_stack), cmocka_unit_test(test_priority_classes),              \
+        cmocka_unit_test(test_kernel_call_cost)
 
 int main(void)
 {

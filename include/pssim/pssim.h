@@ -56,6 +56,9 @@ typedef struct pssim_config {
     int64_t boot_system_time; /* KeQuerySystemTime at virtual time 0, in 100 ns units since
                                  1601-01-01; default 2026-01-01T00:00:00Z */
     bool debug_print_stderr;  /* also echo DbgPrint output to stderr; default false */
+    uint64_t kernel_call_cost_ns; /* virtual time each call into the simulated kernel (a WDK
+                                     routine) costs the calling thread, charged at its next
+                                     scheduling point; default 0 (docs/execution.md) */
 } pssim_config;
 
 PSSIM_API void pssim_config_init(pssim_config *cfg);

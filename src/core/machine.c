@@ -27,11 +27,23 @@ const char *pssim_version(void)
     return "0.1.0";
 }
 
-pssim_machine *pssim__current_machine(void)
+pssim_machine *pssim__machine_in_force(void)
 {
     if (tls_bound)
         return tls_bound;
     return tls_active ? tls_active : tls_newest;
+}
+
+pssim_machine *pssim__current_machine(void)
+{
+    pssim_machine *m = pssim__machine_in_force();
+    /* An entry into the simulated kernel from a thread's body: count it, and owe its cost
+     * until the thread's next scheduling point (docs/execution.md, "Kernel-call cost"). */
+    if (m && m->body_thread && m->body_thread == m->current_thread) {
+        m->body_thread->kernel_calls++;
+        m->body_thread->kernel_debt_ns += m->cfg.kernel_call_cost_ns;
+    }
+    return m;
 }
 
 void pssim__bind_os_thread(pssim_machine *m)

@@ -95,6 +95,13 @@ struct pssim_machine {
     /* The dispatcher (src/ke), created when the first thread with a body starts. */
     struct KI_DISPATCHER *ke;
 
+    /* The subsystem (pico) provider and its contexts (src/ps/pico.c), from registration. */
+    struct PSP_PICO_STATE *pico;
+
+    /* The thread with a body that runs now (NULL otherwise): entries into the simulated
+     * kernel are counted and charged to it (cfg.kernel_call_cost_ns). */
+    PETHREAD body_thread;
+
     /* Virtual time, nanoseconds since boot. */
     uint64_t now_ns;
 
@@ -103,8 +110,11 @@ struct pssim_machine {
     struct pssim_machine *created_before;
 };
 
-/* The machine in force on this OS thread (NULL when none). */
+/* The machine in force on this OS thread (NULL when none), for the WDK entry points: called
+ * from a thread's body it also counts one kernel call and owes its cost. */
 pssim_machine *pssim__current_machine(void);
+/* The same without counting: for the control API and the library's own bookkeeping. */
+pssim_machine *pssim__machine_in_force(void);
 /* Binds the calling OS thread to m for good: used by the OS-threads backend, where each
  * simulated thread runs on an OS thread of its own. */
 void pssim__bind_os_thread(pssim_machine *m);

@@ -235,10 +235,12 @@ static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
     d->running_thread = t;
     d->preempt_running = false;
     m->current_thread = t;
+    m->body_thread = t;
     if (m->now_ns < c->clock_ns)
         m->now_ns = c->clock_ns;
     pssim_switch_result r = pssim__context_switch(d->exec, pssim__exec_main(d->exec), t->context);
     d->running_thread = NULL;
+    m->body_thread = NULL;
     m->current_thread = host;
     if (r == PSSIM_SWITCH_STACK_OVERFLOW) {
         d->last_yield = KI_YIELD_EXIT;
@@ -527,9 +529,22 @@ NTSTATUS pssim_machine_run(pssim_machine *m, uint64_t until_ns)
     return pssim__control_call(m, run_body, &until_ns);
 }
 
+void KiChargeKernelCalls(pssim_machine *m)
+{
+    KI_DISPATCHER *d = m->ke;
+    PETHREAD t = m->current_thread;
+    if (!d || d->running_thread != t || t->kernel_debt_ns == 0 || m->bugchecked)
+        return;
+    uint64_t ns = t->kernel_debt_ns;
+    t->kernel_debt_ns = 0;
+    t->work_left_ns = ns;
+    PSSIM_TRACE_WORK(m, t->processor, t->tid, ns);
+    KiSwitchToScheduler(m, KI_YIELD_WORK);
+}
+
 void pssim_cpu_work(uint64_t ns)
 {
-    pssim_machine *m = pssim__current_machine();
+    pssim_machine *m = pssim__machine_in_force();
     if (!m || m->bugchecked)
         return;
     KI_DISPATCHER *d = m->ke;
@@ -538,6 +553,8 @@ void pssim_cpu_work(uint64_t ns)
         return;
     }
     PETHREAD t = d->running_thread;
+    ns += t->kernel_debt_ns; /* what its kernel calls since the last scheduling point cost */
+    t->kernel_debt_ns = 0;
     t->work_left_ns = ns;
     PSSIM_TRACE_WORK(m, t->processor, t->tid, ns);
     KiSwitchToScheduler(m, KI_YIELD_WORK);

@@ -71,6 +71,9 @@ void KiReadyThread(struct pssim_machine *m, PETHREAD t);
 /* Called when the running thread's IRQL dropped below DISPATCH_LEVEL: a preemption that was
  * held off happens now. */
 void KiIrqlLowered(struct pssim_machine *m);
+/* Charges the running thread's owed kernel-call cost as computation (a scheduling point);
+ * nothing when it owes none or when the caller is not a running body. */
+void KiChargeKernelCalls(struct pssim_machine *m);
 /* Moves the running thread off a processor its affinity no longer allows. */
 void KiMigrateIfNeeded(struct pssim_machine *m, PETHREAD t);
 /* Hands control from the running thread's context back to the scheduler. */

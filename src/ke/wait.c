@@ -202,6 +202,9 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
                           PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
                           KWAIT_REASON reason)
 {
+    KiChargeKernelCalls(m); /* a wait is a scheduling point: pay for the calls before it */
+    if (m->bugchecked)
+        return PSSIM_STATUS_BUGCHECK;
     PETHREAD t = m->current_thread;
     NTSTATUS st = count ? try_complete(m, t, count, objects, type) : STATUS_PENDING;
     if (st != STATUS_PENDING)
@@ -279,12 +282,16 @@ static uint64_t due_from_timeout(pssim_machine *m, LONGLONG timeout)
     return since_boot <= 0 ? 0 : (uint64_t)since_boot * 100u;
 }
 
-/* IRQL rules of waits (IRQL-1, IRQL-3, BUGCHECK-2: 0xC4 / 0x120-0x122). */
-static bool check_wait_irql(pssim_machine *m, bool zero_timeout, bool null_timeout, const char *api)
+/* The start of every Ke wait: the IRQL rules (IRQL-1, IRQL-3, BUGCHECK-2: 0xC4 / 0x120-0x122),
+ * then the kernel calls made so far are paid for, so that a relative timeout counts from when
+ * the wait really begins. False when the machine stopped. */
+static bool begin_wait(pssim_machine *m, bool zero_timeout, bool null_timeout, const char *api)
 {
     KIRQL irql = m->current_thread->irql;
-    if (irql < DISPATCH_LEVEL || (irql == DISPATCH_LEVEL && zero_timeout))
-        return true;
+    if (irql < DISPATCH_LEVEL || (irql == DISPATCH_LEVEL && zero_timeout)) {
+        KiChargeKernelCalls(m);
+        return !m->bugchecked;
+    }
     ULONG sub = irql > DISPATCH_LEVEL ? 0x120 : null_timeout ? 0x121 : 0x122;
     pssim__bugcheck(m, 0xC4, sub, irql, 0, 0,
                     "%s at IRQL %u with a %s timeout: waiting is only allowed below "
@@ -304,7 +311,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     if (m->bugchecked)
         return PSSIM_STATUS_BUGCHECK;
     bool zero = Timeout && Timeout->QuadPart == 0;
-    if (!check_wait_irql(m, zero, Timeout == NULL, "KeWaitForSingleObject"))
+    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForSingleObject"))
         return PSSIM_STATUS_BUGCHECK;
     return KiWaitForObject(m, Object, Timeout != NULL,
                            Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
@@ -338,7 +345,7 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
         if (!Object[i])
             return STATUS_INVALID_PARAMETER;
     bool zero = Timeout && Timeout->QuadPart == 0;
-    if (!check_wait_irql(m, zero, Timeout == NULL, "KeWaitForMultipleObjects"))
+    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForMultipleObjects"))
         return PSSIM_STATUS_BUGCHECK;
     return KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
                             Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
@@ -354,7 +361,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
         return STATUS_INVALID_PARAMETER;
     if (m->bugchecked)
         return PSSIM_STATUS_BUGCHECK;
-    if (!check_wait_irql(m, false, false, "KeDelayExecutionThread"))
+    if (!begin_wait(m, false, false, "KeDelayExecutionThread"))
         return PSSIM_STATUS_BUGCHECK;
     return KiWaitForObject(m, NULL, true, due_from_timeout(m, Interval->QuadPart), DelayExecution);
 }

@@ -88,6 +88,8 @@ struct _KTHREAD {
     uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
     uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     uint32_t push_locks_exclusive_count;
+    uint32_t kernel_calls;     /* entries into the simulated kernel while running its body */
+    uint64_t kernel_debt_ns;   /* their cost not yet charged (at the next scheduling point) */
     SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
     SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
     KIRQL irql;

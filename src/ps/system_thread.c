@@ -18,6 +18,10 @@ static void end_body_thread(pssim_machine *m, PETHREAD t, NTSTATUS status)
                         "thread ends.",
                         (unsigned long)(uintptr_t)t->tid, (unsigned)t->mutexes_owned);
     }
+    KiChargeKernelCalls(m);
+    if (m->bugchecked)
+        for (;;)
+            KiSwitchToScheduler(m, KI_YIELD_EXIT);
     PspExitThread(m, t, status);
     t->exited_body = true;
     KiSwitchToScheduler(m, KI_YIELD_EXIT);
