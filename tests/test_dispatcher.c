@@ -781,6 +781,146 @@ static void test_kernel_call_cost(void **state)
     }
 }
 
+/* ---- regressions of the dispatcher's bookkeeping (each once broke a run) ---- */
+
+static HANDLE exiting_tid;
+static uint64_t waiter_woke_at;
+static NTSTATUS waiter_status;
+
+static VOID exits_after_work(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(2 * MS);
+}
+
+static VOID waits_for_exit(PVOID arg)
+{
+    (void)arg;
+    PETHREAD t = NULL;
+    assert_int_equal(PsLookupThreadByThreadId(exiting_tid, &t), STATUS_SUCCESS);
+    waiter_status = KeWaitForSingleObject(t, Executive, KernelMode, FALSE, NULL);
+    waiter_woke_at = now_ns();
+    ObDereferenceObject(t);
+    pssim_cpu_work(MS);
+}
+
+/* SYSTHREAD-11 / SCHED-2: a thread's exit wakes a higher-priority waiter on its thread object,
+ * which takes the processor at once; the exiting thread is gone, not ready. */
+static void test_exit_wakes_higher_priority_waiter(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    waiter_woke_at = 0;
+    waiter_status = STATUS_PENDING;
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = exits_after_work;
+    p.priority = 8;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, &exiting_tid), STATUS_SUCCESS);
+    p.start = waits_for_exit;
+    p.priority = 12;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    uint64_t t0 = pssim_machine_now(m);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(waiter_status, STATUS_SUCCESS);
+    assert_int_equal(waiter_woke_at - t0, 2 * MS);
+    assert_int_equal(pssim_machine_now(m) - t0, 3 * MS);
+    pssim_machine_destroy(m);
+}
+
+static HANDLE low_tid;
+static int order_log[4], order_n;
+static pssim_machine *raise_machine;
+
+static VOID low_body(PVOID arg)
+{
+    (void)arg;
+    order_log[order_n++] = 2;
+}
+
+static VOID raiser_body(PVOID arg)
+{
+    int how = *(int *)arg;
+    order_log[order_n++] = 1;
+    if (how == 0) {
+        PETHREAD low = NULL;
+        assert_int_equal(PsLookupThreadByThreadId(low_tid, &low), STATUS_SUCCESS);
+        KeSetPriorityThread(low, 12); /* now above the caller: it runs at once */
+        ObDereferenceObject(low);
+    } else {
+        pssim_thread_params p;
+        pssim_thread_params_init(&p);
+        p.start = low_body;
+        p.priority = 12;
+        assert_int_equal(pssim_thread_start(raise_machine, PSSIM_SYSTEM_PID, &p, NULL),
+                         STATUS_SUCCESS);
+    }
+    order_log[order_n++] = 3;
+    KEVENT never;
+    KeInitializeEvent(&never, NotificationEvent, FALSE);
+    KeWaitForSingleObject(&never, Executive, KernelMode, FALSE, NULL); /* a real wait */
+}
+
+/* SCHED-2: a thread the running thread makes outrank it (KeSetPriorityThread on a ready
+ * thread, or pssim_thread_start from a body) takes the processor at once; the caller's next
+ * wait then really waits (the run ends in a deadlock report, not in success). */
+static void test_readied_thread_preempts_caller(void **state)
+{
+    (void)state;
+    for (int how = 0; how <= 1; how++) {
+        pssim_machine *m = machine(1);
+        raise_machine = m;
+        order_n = 0;
+        pssim_thread_params p;
+        pssim_thread_params_init(&p);
+        p.start = raiser_body;
+        p.context = &how;
+        p.priority = 8;
+        assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+        if (how == 0) {
+            p.start = low_body;
+            p.priority = 4;
+            assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, &low_tid), STATUS_SUCCESS);
+        }
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_POSSIBLE_DEADLOCK);
+        assert_int_equal(order_n, 3);
+        assert_int_equal(order_log[0], 1);
+        assert_int_equal(order_log[1], 2);
+        assert_int_equal(order_log[2], 3);
+        pssim_machine_destroy(m);
+    }
+}
+
+static ULONG cpu_after_lower;
+
+static VOID affinity_at_dispatch(PVOID arg)
+{
+    (void)arg;
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    KAFFINITY prev = KeSetSystemAffinityThreadEx(0x2);
+    KeLowerIrql(old);
+    cpu_after_lower = KeGetCurrentProcessorNumberEx(NULL);
+    KeRevertToUserAffinityThreadEx(prev);
+}
+
+/* SCHED-8: a system affinity set at DISPATCH_LEVEL that excludes the current processor moves
+ * the thread when the IRQL drops. */
+static void test_affinity_move_at_irql_drop(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    cpu_after_lower = 99;
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = affinity_at_dispatch;
+    p.affinity = 0x3;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(cpu_after_lower, 1);
+    pssim_machine_destroy(m);
+}
+
 static int set_threads(void **state)
 {
     (void)state;
@@ -799,7 +939,10 @@ static int set_threads(void **state)
         cmocka_unit_test(test_set_priority), cmocka_unit_test(test_system_affinity),               \
         cmocka_unit_test(test_concurrent_routines_and_rundown),                                    \
         cmocka_unit_test(test_kernel_stack), cmocka_unit_test(test_priority_classes),              \
-        cmocka_unit_test(test_kernel_call_cost)
+        cmocka_unit_test(test_kernel_call_cost),                                                   \
+        cmocka_unit_test(test_exit_wakes_higher_priority_waiter),                                  \
+        cmocka_unit_test(test_readied_thread_preempts_caller),                                     \
+        cmocka_unit_test(test_affinity_move_at_irql_drop)
 
 int main(void)
 {

@@ -183,7 +183,7 @@ static void test_device_irql_and_arguments(void **state)
     pssim_machine_destroy(m);
 }
 
-/* IO-DEV-3: deleting a device twice would drop a reference that is not the caller's: pssim
+/* IO-DEV-3, SYNC-14: deleting a device twice would drop a reference that is not the caller's: pssim
  * stops at once with 0x18 instead of corrupting the count. */
 static void test_delete_twice(void **state)
 {

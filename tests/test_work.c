@@ -192,6 +192,39 @@ static void test_blocking_item_deadlock(void **state)
     pssim_machine_destroy(m);
 }
 
+/* WORK-9: the WORK_QUEUE_ITEM lives in nonpaged pool and its routine may free it (the worker
+ * dequeued it first); an item in paged pool is Verifier's 0xC4 / 0x131. */
+static VOID free_own_item(PVOID p)
+{
+    ExFreePoolWithTag(p, 'kroW');
+}
+
+static void test_item_memory(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    PWORK_QUEUE_ITEM item = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*item), 'kroW');
+    assert_non_null(item);
+    ExInitializeWorkItem(item, free_own_item, item);
+    ExQueueWorkItem(item, DelayedWorkQueue);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    uint64_t bytes = 1, blocks = 1;
+    assert_int_equal(pssim_pool_usage(m, 'kroW', &bytes, &blocks), STATUS_SUCCESS);
+    assert_int_equal(blocks, 0);
+    assert_false(pssim_machine_bugcheck(m, NULL));
+
+    item = ExAllocatePool2(POOL_FLAG_PAGED, sizeof(*item), 'kroW');
+    assert_non_null(item);
+    ExInitializeWorkItem(item, free_own_item, item);
+    ExQueueWorkItem(item, DelayedWorkQueue);
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xC4);
+    assert_int_equal(bc.parameters[0], 0x131);
+    assert_int_equal(bc.parameters[1], (ULONG_PTR)item);
+    pssim_machine_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_double_queue),
         cmocka_unit_test(test_routine_return_state),
         cmocka_unit_test(test_blocking_item_deadlock),
+        cmocka_unit_test(test_item_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

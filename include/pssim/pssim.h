@@ -168,6 +168,19 @@ PSSIM_API void pssim_cpu_work(uint64_t ns);
 /* Added: the text of the last deadlock report ("" when none). */
 PSSIM_API const char *pssim_machine_report(const pssim_machine *m);
 
+/* Added: alerts and user APCs, as they reach a thread with a body (SYNC-2, SYNC-3). An alert
+ * of `mode` (KernelMode or UserMode, like KeAlertThread / NtAlertThread) ends an alertable wait
+ * of that mode or, for KernelMode, any alertable wait, with STATUS_ALERTED; otherwise it stays
+ * pending and the thread's next alertable wait returns STATUS_ALERTED at once. A user APC (what
+ * QueueUserAPC does from user mode) ends an alertable UserMode wait with STATUS_USER_APC and fn
+ * runs on that thread as the wait returns; otherwise it waits for such a wait. Neither gets
+ * through while the thread has kernel APCs disabled. System threads take no user APCs
+ * (STATUS_ACCESS_DENIED). */
+typedef void (*pssim_user_apc_fn)(void *context);
+PSSIM_API NTSTATUS pssim_thread_alert(pssim_machine *m, HANDLE tid, KPROCESSOR_MODE mode);
+PSSIM_API NTSTATUS pssim_thread_queue_user_apc(pssim_machine *m, HANDLE tid, pssim_user_apc_fn fn,
+                                               void *context);
+
 /* ---------------------------------------------------------------------------------------------
  * Trace (added): one event stream per machine, in virtual-time order
  * ------------------------------------------------------------------------------------------- */
@@ -255,6 +268,108 @@ PSSIM_API uint64_t pssim_machine_now(pssim_machine *m);
  * cfg.debug_print_stderr the text also goes to stderr as it is printed. */
 PSSIM_API const char *pssim_debug_log(const pssim_machine *m);
 PSSIM_API void pssim_debug_log_clear(pssim_machine *m);
+
+/* ---------------------------------------------------------------------------------------------
+ * Subsystem (pico) providers (added; docs/pico.md, rules PICO-1..12)
+ *
+ * pssim's shape of Windows' undocumented pico-provider interface (PsRegisterPicoProvider with
+ * PS_PICO_PROVIDER_ROUTINES and PS_PICO_ROUTINES): one provider driver per machine handles the
+ * system calls and user-mode exceptions of the threads of subsystem (WSL) processes, on those
+ * threads, and hears of their exit.
+ * ------------------------------------------------------------------------------------------- */
+
+/* A system call as the provider receives it: the trap frame cut down to the registers of the
+ * Linux x86-64 system-call convention (PICO-7). */
+typedef struct pssim_pico_system_call {
+    ULONG_PTR number;  /* rax on entry */
+    ULONG_PTR args[6]; /* rdi, rsi, rdx, r10, r8, r9 */
+    ULONG_PTR result;  /* rax on the return to user mode: the provider stores it (0 before) */
+} pssim_pico_system_call;
+
+#define PSSIM_PICO_EXCEPTION_MAXIMUM_PARAMETERS 15 /* as EXCEPTION_MAXIMUM_PARAMETERS */
+
+/* A user-mode exception, with the fields of EXCEPTION_RECORD (PICO-9). */
+typedef struct pssim_pico_exception {
+    NTSTATUS code; /* ExceptionCode, e.g. STATUS_ACCESS_VIOLATION */
+    ULONG flags;   /* ExceptionFlags: 0 */
+    PVOID address; /* ExceptionAddress */
+    ULONG parameter_count;
+    ULONG_PTR parameters[PSSIM_PICO_EXCEPTION_MAXIMUM_PARAMETERS];
+} pssim_pico_exception;
+
+/* The provider's routines (PS_PICO_PROVIDER_ROUTINES). */
+/* On the calling thread, at PASSIVE_LEVEL; stores call->result (PICO-7, PICO-8). */
+typedef VOID pssim_pico_dispatch_system_call_fn(pssim_pico_system_call *call);
+/* On the exiting thread, after its thread-exit notifications (PICO-11). */
+typedef VOID pssim_pico_exit_thread_fn(PETHREAD thread);
+/* On the last thread, after the process-exit notifications (PICO-11). */
+typedef VOID pssim_pico_exit_process_fn(PEPROCESS process);
+/* On the faulting thread; TRUE = handled, the thread goes on (PICO-9). chance is 1,
+ * previous_mode UserMode. */
+typedef BOOLEAN pssim_pico_dispatch_exception_fn(pssim_pico_exception *exception, ULONG chance,
+                                                 KPROCESSOR_MODE previous_mode);
+
+/* What the provider gives the machine, in the order of PS_PICO_PROVIDER_ROUTINES. Every
+ * routine is required. */
+typedef struct pssim_pico_provider_routines {
+    SIZE_T size; /* sizeof(pssim_pico_provider_routines) (PICO-2) */
+    pssim_pico_dispatch_system_call_fn *dispatch_system_call;
+    pssim_pico_exit_thread_fn *exit_thread;
+    pssim_pico_exit_process_fn *exit_process;
+    pssim_pico_dispatch_exception_fn *dispatch_exception;
+} pssim_pico_provider_routines;
+
+/* A subsystem process the provider creates, without a thread (PICO-5). */
+typedef struct pssim_pico_process_attributes {
+    const char *image_path;     /* UTF-8 Linux path ("/bin/sh"); required */
+    const char *command_line;   /* NUL-separated arguments, or NULL */
+    size_t command_line_length; /* bytes of command_line (0 = strlen) */
+    HANDLE parent_pid;          /* NULL = the calling thread's process */
+    PVOID context;              /* the provider's context of the process (PICO-4) */
+} pssim_pico_process_attributes;
+
+/* A thread of a subsystem process, created ready to run its body (PICO-5). */
+typedef struct pssim_pico_thread_attributes {
+    HANDLE pid;            /* a subsystem process */
+    PKSTART_ROUTINE start; /* the thread's user-mode program; returning ends the thread */
+    PVOID start_context;
+    PVOID context; /* the provider's context of the thread (PICO-4) */
+} pssim_pico_thread_attributes;
+
+/* What the machine gives the provider (PS_PICO_ROUTINES, the part pssim models). */
+typedef struct pssim_pico_routines {
+    SIZE_T size; /* the provider sets sizeof(pssim_pico_routines) before registering (PICO-2) */
+    NTSTATUS (*create_process)(const pssim_pico_process_attributes *attributes, HANDLE *pid);
+    NTSTATUS (*create_thread)(const pssim_pico_thread_attributes *attributes, HANDLE *tid);
+    PVOID (*get_process_context)(PEPROCESS process); /* NULL for non-pico objects */
+    PVOID (*get_thread_context)(PETHREAD thread);
+    /* Ends a thread of a subsystem process; the calling thread itself: does not return. */
+    NTSTATUS (*terminate_thread)(PETHREAD thread, NTSTATUS exit_status);
+    /* Ends every thread of a subsystem process; the caller's own: does not return. */
+    NTSTATUS (*terminate_process)(PEPROCESS process, NTSTATUS exit_status);
+    /* pssim additions (Windows fixes the contexts at creation): adopt a subsystem process or
+     * thread made with pssim_process_create / pssim_thread_start (PICO-4). */
+    NTSTATUS (*set_process_context)(PEPROCESS process, PVOID context);
+    NTSTATUS (*set_thread_context)(PETHREAD thread, PVOID context);
+} pssim_pico_routines;
+
+/* Registers `provider` as the machine's one pico provider and fills *kernel_routines (PICO-1,
+ * -2, -3). m NULL: the machine in force (for a call from DriverEntry). STATUS_TOO_LATE once a
+ * provider is registered or a process has been created; STATUS_INFO_LENGTH_MISMATCH for a wrong
+ * size; INVALID_PARAMETER for NULL or a driver that is not loaded. */
+PSSIM_API NTSTATUS pssim_pico_provider_register(
+    pssim_machine *m, PDRIVER_OBJECT provider,
+    const pssim_pico_provider_routines *provider_routines, pssim_pico_routines *kernel_routines);
+/* From the body of a thread of a subsystem process: a system call, dispatched to the provider
+ * on this thread; *result is what it stored (PICO-6, -7, -8). INVALID_SYSTEM_SERVICE on a
+ * thread of a Win32 process, NOT_SUPPORTED when no provider is registered. */
+PSSIM_API NTSTATUS pssim_pico_syscall(ULONG_PTR number, const ULONG_PTR args[6] /* NULL = 0s */,
+                                      ULONG_PTR *result);
+/* From the body of a thread of a subsystem process: a user-mode exception, dispatched to the
+ * provider on this thread. STATUS_SUCCESS when it handled it; when it did not, the process is
+ * terminated with `code` and the call does not return (PICO-9, -10). */
+PSSIM_API NTSTATUS pssim_pico_raise_exception(NTSTATUS code, PVOID address, ULONG parameter_count,
+                                              const ULONG_PTR *parameters);
 
 #ifdef __cplusplus
 }

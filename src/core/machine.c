@@ -211,6 +211,7 @@ void pssim_machine_destroy(pssim_machine *m)
         pssim__free(d);
     }
     PspFreeNotifyTables(m);
+    PspPicoFree(m);
     PspFreeUnicodeString(&m->ntdll_name);
     pssim__free(m->debug_log);
     pssim__trace_free(&m->trace);

@@ -15,7 +15,8 @@ typedef struct POOL_HEADER {
     SIZE_T size;
     ULONG tag;
     ULONG magic;
-    uint64_t pad;
+    uint32_t paged; /* 1 for paged pool (WORK-9 checks work items against it) */
+    uint32_t pad;
 } POOL_HEADER;
 
 _Static_assert(sizeof(POOL_HEADER) % 16 == 0, "pool data must stay 16-byte aligned");
@@ -89,6 +90,7 @@ static PVOID allocate(bool paged, bool zero, SIZE_T size, ULONG tag)
     h->size = size;
     h->tag = tag;
     h->magic = POOL_MAGIC;
+    h->paged = paged;
     if (m) {
         pssim_pool_tag_stats *s = ExpPoolTagStats(&m->pool, tag);
         if (!s || !pssim__ptr_set_add(m->pool.live, data)) {
@@ -106,6 +108,13 @@ static PVOID allocate(bool paged, bool zero, SIZE_T size, ULONG tag)
         InitializeListHead(&h->link);
     }
     return data;
+}
+
+bool ExpPoolBlockIsPaged(pssim_pool *pool, const void *data)
+{
+    if (!pool->live || !pssim__ptr_set_contains(pool->live, data))
+        return false;
+    return ((const POOL_HEADER *)data - 1)->paged != 0;
 }
 
 static bool is_paged_type(POOL_TYPE t)

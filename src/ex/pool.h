@@ -25,6 +25,8 @@ bool ExpPoolInit(pssim_pool *pool);
 /* Frees every block still live (machine destroy). */
 void ExpPoolDestroy(pssim_pool *pool);
 pssim_pool_tag_stats *ExpPoolTagStats(pssim_pool *pool, ULONG tag);
+/* True when `data` is the start of a live paged-pool block of `pool`. */
+bool ExpPoolBlockIsPaged(pssim_pool *pool, const void *data);
 
 struct pssim_machine;
 /* Frees the work queues (their worker threads go with the dispatcher). */

@@ -196,6 +196,15 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
         return;
     if (!ExpCheckQueueCall(m, WorkItem, QueueType, "ExQueueWorkItem"))
         return;
+    if (ExpPoolBlockIsPaged(&m->pool, WorkItem)) {
+        /* WORK-9: the worker touches the item at DISPATCH_LEVEL; pageable memory there is
+         * what Driver Verifier stops at (checked when the item starts a pool block). */
+        pssim__bugcheck(m, 0xC4, 0x131, (ULONG_PTR)WorkItem, 0, 0,
+                        "ExQueueWorkItem(%p): the WORK_QUEUE_ITEM is in paged pool (WORK-9). "
+                        "Fix: allocate it from nonpaged pool (POOL_FLAG_NON_PAGED).",
+                        (void *)WorkItem);
+        return;
+    }
     if (WorkItem->List.Flink != NULL) {
         pssim__bugcheck(m, 0xE4, 0x1, (ULONG_PTR)WorkItem, (ULONG_PTR)QueueType, 0,
                         "ExQueueWorkItem(%p): the item is already queued (WORK-7). Fix: wait "

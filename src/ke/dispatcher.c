@@ -8,6 +8,7 @@
  * preempts code, so a run is a pure function of the machine's state. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -64,6 +65,7 @@ static void queue_insert(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t, bool at_
 {
     t->ready_since_ns = m->now_ns;
     int p = t->priority;
+    t->queued_priority = (UCHAR)p; /* the list it is on, whatever its priority becomes */
     if (at_head)
         InsertHeadList(&c->ready[p], &t->ready_link);
     else
@@ -76,7 +78,7 @@ static void queue_insert(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t, bool at_
 static void queue_remove(KI_DISPATCHER *d, PETHREAD t)
 {
     KI_PROCESSOR *c = &d->cpus[t->processor];
-    int p = t->priority;
+    int p = t->queued_priority;
     RemoveEntryList(&t->ready_link);
     if (IsListEmpty(&c->ready[p]))
         c->ready_summary &= ~(1u << p);
@@ -88,9 +90,11 @@ static void set_current(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
     PETHREAD old = c->current;
     if (old != t) {
         if (t)
-            PSSIM_TRACE_CONTEXT_SWITCH(m, c->number, old ? old->tid : NULL, t->tid);
+            PSSIM_TRACE_CONTEXT_SWITCH(m, c->number, old ? old->tid : c->last_tid, t->tid);
         else
             PSSIM_TRACE_IDLE(m, c->number, old ? old->tid : NULL);
+        if (old)
+            c->last_tid = old->tid;
     }
     c->current = t;
 }
@@ -123,16 +127,17 @@ static void account(KI_PROCESSOR *c, uint64_t now)
 void KiReadyThread(pssim_machine *m, PETHREAD t)
 {
     KI_DISPATCHER *d = m->ke;
-    PSSIM_TRACE_READY(m, t->tid, t->ideal_processor);
     t->quantum_left_ns = m->cfg.quantum_ns; /* a thread that waited starts a fresh quantum */
     /* 1. An idle processor of its affinity: the ideal one first, then the lowest number. */
     if (t->ideal_processor < d->cpu_count && allowed(t, t->ideal_processor) &&
         !d->cpus[t->ideal_processor].current) {
+        PSSIM_TRACE_READY(m, t->tid, t->ideal_processor);
         assign(m, &d->cpus[t->ideal_processor], t);
         return;
     }
     for (uint32_t i = 0; i < d->cpu_count; i++) {
         if (allowed(t, i) && !d->cpus[i].current) {
+            PSSIM_TRACE_READY(m, t->tid, i);
             assign(m, &d->cpus[i], t);
             return;
         }
@@ -148,6 +153,7 @@ void KiReadyThread(pssim_machine *m, PETHREAD t)
     }
     if (victim_cpu) {
         PETHREAD v = victim_cpu->current;
+        PSSIM_TRACE_READY(m, t->tid, victim_cpu->number);
         account(victim_cpu, m->now_ns);
         queue_insert(m, victim_cpu, v, true); /* a preempted thread keeps its place (SCHED-2) */
         set_current(m, victim_cpu, NULL);
@@ -161,6 +167,7 @@ void KiReadyThread(pssim_machine *m, PETHREAD t)
     if (home >= d->cpu_count || !allowed(t, home))
         for (home = 0; home < d->cpu_count && !allowed(t, home); home++)
             ;
+    PSSIM_TRACE_READY(m, t->tid, home);
     queue_insert(m, &d->cpus[home], t, false);
 }
 
@@ -206,6 +213,10 @@ void KiIrqlLowered(pssim_machine *m)
     PETHREAD t = d->running_thread;
     if (t->irql >= DISPATCH_LEVEL)
         return;
+    if (!((t->affinity >> t->processor) & 1)) {
+        KiMigrateIfNeeded(m, t); /* SCHED-8: the affinity move waited for the IRQL to drop */
+        return;
+    }
     KI_PROCESSOR *c = &d->cpus[t->processor];
     if (!ready_at_or_above(d, c, t->priority + 1))
         return;
@@ -228,6 +239,40 @@ void KiSwitchToScheduler(pssim_machine *m, KI_YIELD why)
 }
 
 /* Switches into t on processor c until t's next scheduling point. */
+/* The dispatcher's invariants, checked before every switch into a thread: the summary bitmap
+ * says exactly which ready lists are non-empty, the head of each list is a Ready thread queued
+ * there at that priority, each processor's current thread is Running there, and the thread
+ * about to run is current on its processor. A failure is a simulator bug: it stops the test
+ * program with the broken invariant, never a driver's fault. */
+static void invariant_failed(const char *what, uint32_t cpu, int priority)
+{
+    fprintf(stderr, "pssim: dispatcher invariant broken: %s (processor %u, priority %d)\n", what,
+            (unsigned)cpu, priority);
+    abort();
+}
+
+static void check_invariants(KI_DISPATCHER *d, KI_PROCESSOR *next_cpu, PETHREAD next)
+{
+    for (uint32_t i = 0; i < d->cpu_count; i++) {
+        KI_PROCESSOR *c = &d->cpus[i];
+        for (int p = 0; p < KI_PRIORITIES; p++) {
+            bool listed = !IsListEmpty(&c->ready[p]);
+            if (listed != ((c->ready_summary >> p) & 1))
+                invariant_failed("ready summary bit differs from its list", i, p);
+            if (listed) {
+                PETHREAD h = CONTAINING_RECORD(c->ready[p].Flink, struct _KTHREAD, ready_link);
+                if (h->state != Ready || h->queued_priority != p || h->processor != i)
+                    invariant_failed("a queued thread is not Ready in that list", i, p);
+            }
+        }
+        if (c->current && (c->current->state != Running || c->current->processor != i))
+            invariant_failed("a current thread is not Running there", i, -1);
+    }
+    if (next_cpu->current != next)
+        invariant_failed("the thread to run is not current on its processor", next_cpu->number,
+                         next->priority);
+}
+
 static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
 {
     KI_DISPATCHER *d = m->ke;
@@ -255,7 +300,8 @@ static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
 
 static void finish_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
 {
-    set_current(m, c, NULL);
+    if (c->current == t) /* not when a thread it woke as it exited has taken the processor */
+        set_current(m, c, NULL);
     pssim__context_destroy(m->ke->exec, t->context);
     t->context = NULL;
     ObpDereference(m, t); /* the dispatcher's reference, held while the context lived */
@@ -483,6 +529,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         if (t->in_work && t->work_left_ns > 0)
             continue; /* more work on a fresh quantum */
         t->in_work = false;
+        check_invariants(d, c, t);
         run_thread(m, c, t);
         switch (d->last_yield) {
         case KI_YIELD_WORK:
@@ -492,6 +539,12 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
             break; /* KiReadyThread already moved it and put the new thread on c */
         case KI_YIELD_WAIT:
         case KI_YIELD_EXIT:
+            if (d->preempt_running) {
+                /* Its own call (a wake at exit, say) readied a thread that took its processor
+                 * and put it in a ready queue; it is not ready, it waits or is gone. */
+                queue_remove(d, t);
+                d->preempt_running = false;
+            }
             if (c->current == t)
                 set_current(m, c, NULL);
             if (d->last_yield == KI_YIELD_EXIT && t->context)
@@ -600,6 +653,7 @@ static void priority_changed(pssim_machine *m, PETHREAD t)
     if (t->state == Ready) {
         queue_remove(d, t);
         KiReadyThread(m, t);
+        KiYieldIfPreempted(m); /* SCHED-2: a caller it now outranks loses the processor at once */
     } else if (t->state == Running && t == d->running_thread && t->irql < DISPATCH_LEVEL &&
                ready_at_or_above(d, &d->cpus[t->processor], t->priority + 1)) {
         KI_PROCESSOR *c = &d->cpus[t->processor];

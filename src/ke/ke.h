@@ -32,6 +32,7 @@ typedef struct KI_PROCESSOR {
     PETHREAD current;                /* the thread it runs, NULL when idle */
     LIST_ENTRY ready[KI_PRIORITIES]; /* one list per priority (SCHED-2) */
     uint32_t ready_summary;          /* bit p set when ready[p] is not empty */
+    HANDLE last_tid;                 /* the thread it ran last (the trace's "switch from") */
 } KI_PROCESSOR;
 
 /* Why a thread handed control back to the scheduler. */
@@ -71,6 +72,22 @@ void KiReadyThread(struct pssim_machine *m, PETHREAD t);
 /* Called when the running thread's IRQL dropped below DISPATCH_LEVEL: a preemption that was
  * held off happens now. */
 void KiIrqlLowered(struct pssim_machine *m);
+/* ---- alerts, user APCs, termination of waiting threads (alert.c, SYNC-3) ---- */
+typedef struct KI_APC_STATE KI_APC_STATE;
+void KiFreeApcState(PETHREAD t);
+/* STATUS_ALERTED or STATUS_USER_APC when t's alertable wait (t->wait_mode, t->wait_alertable)
+ * must end before it blocks, consuming the alert; STATUS_PENDING otherwise. */
+NTSTATUS KiCheckAlertability(PETHREAD t);
+/* Runs t's queued user APCs on t (the wait returned STATUS_USER_APC). */
+void KiDeliverUserApcs(PETHREAD t);
+bool KiWaitInterruptibleByTermination(PETHREAD t);
+/* Keeps a termination pending when t waits where termination cannot reach it; false when
+ * the termination may take effect at once. */
+bool KiDeferTermination(PETHREAD t, NTSTATUS status);
+bool KiTerminationPending(PETHREAD t, NTSTATUS *status);
+/* Ends t's wait now with `status` (an alert, a user APC). */
+void KiAbortWait(struct pssim_machine *m, PETHREAD t, NTSTATUS status);
+
 /* Charges the running thread's owed kernel-call cost as computation (a scheduling point);
  * nothing when it owes none or when the caller is not a running body. */
 void KiChargeKernelCalls(struct pssim_machine *m);

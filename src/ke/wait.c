@@ -123,9 +123,14 @@ static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status, KPRIORITY in
             t->priority = boosted;
     }
     t->wait_status = status;
-    PSSIM_TRACE_WAKE(m, t->tid, status);
+    PSSIM_TRACE_WAKE(m, t->processor, t->tid, status);
     if (t != m->host_thread)
         KiReadyThread(m, t);
+}
+
+void KiAbortWait(pssim_machine *m, PETHREAD t, NTSTATUS status)
+{
+    end_wait(m, t, status, 0);
 }
 
 void KiExpireTimer(pssim_machine *m, PETHREAD t)
@@ -198,6 +203,25 @@ void KiSignalThreadObject(pssim_machine *m, PETHREAD t)
     KiWakeWaiters(m, (DISPATCHER_HEADER *)t, 0);
 }
 
+/* What ends a wait before the thread blocks (SYNC-3): a pending alert or user APC, or a
+ * pending termination that this wait lets through (the thread then exits here). */
+static NTSTATUS end_before_blocking(pssim_machine *m, PETHREAD t, KPROCESSOR_MODE mode,
+                                    bool alertable)
+{
+    t->wait_mode = (UCHAR)mode;
+    t->wait_alertable = alertable;
+    NTSTATUS st = KiCheckAlertability(t);
+    NTSTATUS exit_status;
+    if (st == STATUS_PENDING && t->context && KiWaitInterruptibleByTermination(t) &&
+        KiTerminationPending(t, &exit_status) && m->ke && m->ke->running_thread == t)
+        PspEndRunningThread(m, exit_status); /* does not return */
+    t->wait_mode = KernelMode;
+    t->wait_alertable = false;
+    if (st == STATUS_USER_APC)
+        KiDeliverUserApcs(t);
+    return st;
+}
+
 NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], WAIT_TYPE type,
                           PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
                           KWAIT_REASON reason)
@@ -206,7 +230,16 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
     if (m->bugchecked)
         return PSSIM_STATUS_BUGCHECK;
     PETHREAD t = m->current_thread;
+    /* The mode and alertability of this wait, set by the Ke call; the library's own waits
+     * are KernelMode and not alertable. */
+    KPROCESSOR_MODE mode = (KPROCESSOR_MODE)t->wait_mode;
+    bool alertable = t->wait_alertable;
+    t->wait_mode = KernelMode;
+    t->wait_alertable = false;
     NTSTATUS st = count ? try_complete(m, t, count, objects, type) : STATUS_PENDING;
+    if (st != STATUS_PENDING)
+        return st;
+    st = end_before_blocking(m, t, mode, alertable);
     if (st != STATUS_PENDING)
         return st;
     if (has_timeout && due_ns <= m->now_ns)
@@ -243,6 +276,8 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
     if (has_timeout)
         arm_timer(m, t, due_ns);
     t->state = Waiting;
+    t->wait_mode = (UCHAR)mode;
+    t->wait_alertable = alertable;
     PSSIM_TRACE_WAIT(m, t->processor, t->tid, count ? objects[0] : NULL, has_timeout);
     if (d->running_thread && d->running_thread == t) {
         KiSwitchToScheduler(m, KI_YIELD_WAIT);
@@ -257,6 +292,10 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
         }
     }
     t->state = Running;
+    t->wait_mode = KernelMode;
+    t->wait_alertable = false;
+    if (t->wait_status == STATUS_USER_APC)
+        KiDeliverUserApcs(t);
     return t->wait_status;
 }
 
@@ -300,11 +339,16 @@ static bool begin_wait(pssim_machine *m, bool zero_timeout, bool null_timeout, c
     return false;
 }
 
+/* The mode and alertability the next wait of the current thread uses (SYNC-3). */
+static void set_wait_mode(pssim_machine *m, KPROCESSOR_MODE mode, BOOLEAN alertable)
+{
+    m->current_thread->wait_mode = (UCHAR)(mode == KernelMode ? KernelMode : UserMode);
+    m->current_thread->wait_alertable = alertable != FALSE;
+}
+
 NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
                                BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
-    (void)WaitMode;
-    (void)Alertable; /* alerts and APCs are not modelled yet (docs/known-differences.md) */
     pssim_machine *m = pssim__current_machine();
     if (!m || !Object)
         return STATUS_INVALID_PARAMETER;
@@ -313,6 +357,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     bool zero = Timeout && Timeout->QuadPart == 0;
     if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForSingleObject"))
         return PSSIM_STATUS_BUGCHECK;
+    set_wait_mode(m, WaitMode, Alertable);
     return KiWaitForObject(m, Object, Timeout != NULL,
                            Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
 }
@@ -322,8 +367,6 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
                                   BOOLEAN Alertable, PLARGE_INTEGER Timeout,
                                   PKWAIT_BLOCK WaitBlockArray)
 {
-    (void)WaitMode;
-    (void)Alertable;
     pssim_machine *m = pssim__current_machine();
     if (!m)
         return STATUS_INVALID_PARAMETER;
@@ -347,6 +390,7 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
     bool zero = Timeout && Timeout->QuadPart == 0;
     if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForMultipleObjects"))
         return PSSIM_STATUS_BUGCHECK;
+    set_wait_mode(m, WaitMode, Alertable);
     return KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
                             Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
 }
@@ -354,8 +398,6 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
                                 PLARGE_INTEGER Interval)
 {
-    (void)WaitMode;
-    (void)Alertable;
     pssim_machine *m = pssim__current_machine();
     if (!m || !Interval)
         return STATUS_INVALID_PARAMETER;
@@ -363,6 +405,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
         return PSSIM_STATUS_BUGCHECK;
     if (!begin_wait(m, false, false, "KeDelayExecutionThread"))
         return PSSIM_STATUS_BUGCHECK;
+    set_wait_mode(m, WaitMode, Alertable);
     return KiWaitForObject(m, NULL, true, due_from_timeout(m, Interval->QuadPart), DelayExecution);
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/alloc.h"
 #include "core/machine.h"
+#include "ke/ke.h"
 #include "core/ptr_set.h"
 #include "ob/ob.h"
 
@@ -142,6 +143,7 @@ void ObpDestroyAllObjects(pssim_machine *m)
             ObpDestroyHandleTable(m, &p->handles);
         } else if (h->type == &PspThreadObjectType) {
             pssim__free(((PETHREAD)o)->extra_wait_blocks);
+            KiFreeApcState(o);
         }
         pssim__free(h);
     }

@@ -106,14 +106,23 @@ typedef struct exit_ctx {
     bool last;
 } exit_ctx;
 
+static void process_exit_on_thread(void *arg)
+{
+    PETHREAD t = arg;
+    pssim_machine *m = t->machine;
+    PspCallProcessNotifyRoutines(m, t->process, t, false, NULL); /* PROC-NOTIFY-10, -11 */
+    PspPicoProcessExit(m, t->process);                           /* PICO-11 */
+}
+
 static void exit_on_thread(void *arg)
 {
     exit_ctx *x = arg;
     PETHREAD t = x->thread;
     pssim_machine *m = t->machine;
     PspCallThreadNotifyRoutines(m, t, false, false); /* THREAD-NOTIFY-2 */
+    PspPicoThreadExit(m, t);                         /* PICO-11: the provider's, after them */
     if (x->last)
-        PspCallProcessNotifyRoutines(m, t->process, t, false, NULL); /* PROC-NOTIFY-10, -11 */
+        process_exit_on_thread(t);
 }
 
 void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
@@ -132,6 +141,15 @@ void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
     pssim__advance(m, m->cfg.event_cost_ns);
     exit_ctx x = {t, last};
     PspRunOnThread(m, t, exit_on_thread, &x);
+    if (!last && p->live_threads == 1) {
+        /* Its siblings all ended while its exit calls ran (a routine or the pico provider
+         * terminated them): it is the last thread after all, and the process ends with it. */
+        last = true;
+        p->exiting = true;
+        p->exit_status = status;
+        p->exit_time = pssim__system_time(m);
+        PspRunOnThread(m, t, process_exit_on_thread, t);
+    }
 
     t->terminated = true;
     t->exit_time = pssim__system_time(m);
@@ -139,7 +157,7 @@ void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
     /* The running thread's reference on itself goes (OB-2); the process's too when it was the
      * last thread. IDs return only when the objects are deleted (CID-3). */
     t->state = 4; /* Terminated */
-    PSSIM_TRACE_EXIT(m, t->tid, status);
+    PSSIM_TRACE_EXIT(m, t->processor, t->tid, status);
     if (m->ke) {
         if (t->start_routine && !t->worker)
             m->ke->body_threads_alive--;
@@ -161,6 +179,7 @@ void PspExitThreadlessProcess(pssim_machine *m, PEPROCESS p, NTSTATUS status)
     /* PROC-NOTIFY-12: no create was delivered; an exit only with the orphan-exit option. */
     if (m->cfg.orphan_exit)
         PspCallProcessNotifyRoutines(m, p, m->current_thread, false, NULL);
+    PspPicoProcessExit(m, p); /* PICO-11: the provider hears of it all the same */
     p->exited = true;
     ObpDereference(m, p);
 }
@@ -279,13 +298,16 @@ static NTSTATUS process_terminate_body(pssim_machine *m, void *arg)
             PETHREAD next = NULL;
             for (LIST_ENTRY *e = p->thread_list.Flink; e != &p->thread_list; e = e->Flink) {
                 PETHREAD t = CONTAINING_RECORD(e, struct _KTHREAD, process_link);
-                if (t->inserted && !t->terminated) {
+                if (t->inserted && !t->terminated && !KiTerminationPending(t, NULL)) {
                     next = t;
                     break;
                 }
             }
             if (!next)
                 break;
+            /* SYNC-3: a thread waiting where termination cannot reach it exits later. */
+            if (KiDeferTermination(next, a->status))
+                continue;
             if (next->context)
                 KiKillThread(m, next); /* ends at its scheduling point, never resumed */
             PspExitThread(m, next, a->status);
@@ -343,6 +365,10 @@ static NTSTATUS thread_exit_body(pssim_machine *m, void *arg)
     if (t->context) {
         if (m->ke && m->ke->running_thread == t)
             return STATUS_ACCESS_DENIED; /* a body ends itself by returning */
+        if (KiDeferTermination(t, a->status)) {
+            t->terminating = true; /* PSAPI-5: requested; SYNC-3: it exits later */
+            return STATUS_SUCCESS;
+        }
         KiKillThread(m, t);
     }
     PspExitThread(m, t, a->status);

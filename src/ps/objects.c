@@ -3,6 +3,7 @@
 
 #include "core/alloc.h"
 #include "core/machine.h"
+#include "ke/ke.h"
 #include "rtl/utf.h"
 
 static size_t bounded_strlen(const char *s, size_t max)
@@ -166,6 +167,8 @@ static void delete_process(void *body)
     if (!p->is_idle)
         PspCidFree(&m->cid, (uintptr_t)p->pid);
     PspFreeUnicodeString(&p->command_line);
+    if (p->subsystem != PSSIM_SUBSYSTEM_WIN32)
+        PspPicoForget(m, p); /* PICO-4 */
     RemoveEntryList(&p->machine_link);
     m->live_processes--;
 }
@@ -256,6 +259,9 @@ static void delete_thread(void *body)
     PETHREAD t = body;
     pssim_machine *m = t->machine;
     pssim__free(t->extra_wait_blocks);
+    KiFreeApcState(t);
+    if (t->process->subsystem != PSSIM_SUBSYSTEM_WIN32)
+        PspPicoForget(m, t); /* PICO-4 */
     if (t->tid)
         PspCidFree(&m->cid, (uintptr_t)t->tid);
     RemoveEntryList(&t->process_link);

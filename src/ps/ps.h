@@ -88,14 +88,18 @@ struct _KTHREAD {
     uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
     uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     uint32_t push_locks_exclusive_count;
+    struct KI_APC_STATE *apc;  /* alerts, user APCs, pending termination (ke/alert.c) */
     uint32_t kernel_calls;     /* entries into the simulated kernel while running its body */
     uint64_t kernel_debt_ns;   /* their cost not yet charged (at the next scheduling point) */
     SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
     SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
     KIRQL irql;
     KPROCESSOR_MODE previous_mode;
-    UCHAR state;       /* KTHREAD_STATE (7.2) */
-    UCHAR wait_reason; /* KWAIT_REASON */
+    UCHAR state;           /* KTHREAD_STATE (7.2) */
+    UCHAR wait_reason;     /* KWAIT_REASON */
+    UCHAR wait_mode;       /* KPROCESSOR_MODE of the wait in progress or being entered */
+    UCHAR queued_priority; /* the ready list it is on (src/ke) */
+    bool wait_alertable;
     bool inserted, terminating, terminated;
     bool system;      /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
     bool puppet;      /* never runs a body */
@@ -165,6 +169,19 @@ void PspThreadStartup(PETHREAD t);
 void PspExitThread(struct pssim_machine *m, PETHREAD thread, NTSTATUS status);
 /* Process exit without threads (PROC-NOTIFY-12). */
 void PspExitThreadlessProcess(struct pssim_machine *m, PEPROCESS process, NTSTATUS status);
+/* Ends the thread whose body is running now (the current thread), as its return would. Does
+ * not return. */
+void PspEndRunningThread(struct pssim_machine *m, NTSTATUS status);
+
+/* ---- subsystem (pico) providers (pico.c, docs/pico.md) ---- */
+
+/* PICO-11: the provider's exit_thread / exit_process, on the current thread; no-ops for Win32
+ * objects or without a provider. */
+void PspPicoThreadExit(struct pssim_machine *m, PETHREAD thread);
+void PspPicoProcessExit(struct pssim_machine *m, PEPROCESS process);
+/* PICO-4: drops the provider context of a subsystem object being deleted. */
+void PspPicoForget(struct pssim_machine *m, const void *object);
+void PspPicoFree(struct pssim_machine *m);
 
 void PspNotifyTablesInit(struct pssim_machine *m);
 void PspFreeNotifyTables(struct pssim_machine *m);

@@ -22,12 +22,20 @@ static void end_body_thread(pssim_machine *m, PETHREAD t, NTSTATUS status)
     if (m->bugchecked)
         for (;;)
             KiSwitchToScheduler(m, KI_YIELD_EXIT);
+    /* A termination kept pending while the thread waited where it could not be reached takes
+     * effect now, on the way back to user mode, with its status (SYNC-3). */
+    KiTerminationPending(t, &status);
     PspExitThread(m, t, status);
     t->exited_body = true;
     KiSwitchToScheduler(m, KI_YIELD_EXIT);
     /* The scheduler never resumes an exited context. */
     for (;;)
         KiSwitchToScheduler(m, KI_YIELD_EXIT);
+}
+
+void PspEndRunningThread(pssim_machine *m, NTSTATUS status)
+{
+    end_body_thread(m, m->current_thread, status);
 }
 
 /* First code on a new thread's own stack. */
@@ -129,7 +137,11 @@ NTSTATUS pssim_thread_start(pssim_machine *m, HANDLE pid, const pssim_thread_par
     if (p->affinity && !(p->affinity & all))
         return STATUS_INVALID_PARAMETER; /* no processor it could ever run on */
     start_args a = {pid, p, tid};
-    return pssim__control_call(m, thread_start_body, &a);
+    NTSTATUS st = pssim__control_call(m, thread_start_body, &a);
+    /* From a thread's body: a new thread it outranks takes its processor now (SCHED-2). */
+    if (NT_SUCCESS(st) && m->ke && m->ke->running_thread == m->current_thread)
+        KiYieldIfPreempted(m);
+    return st;
 }
 
 NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,

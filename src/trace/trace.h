@@ -39,13 +39,15 @@ void pssim__trace_free(pssim_trace_buffer *t);
 #define PSSIM_TRACE_WAIT(m, cpu, tid, obj, timed)                                                  \
     PSSIM_TRACE(m, PSSIM_TRACE_THREAD_WAIT, cpu, tid, (uintptr_t)(obj), (timed))
 /* A wait ends with `status`. */
-#define PSSIM_TRACE_WAKE(m, tid, status)                                                           \
-    PSSIM_TRACE(m, PSSIM_TRACE_THREAD_WAKE, 0, tid, (uint32_t)(status), 0)
+/* (cpu = the processor the thread last ran on) */
+#define PSSIM_TRACE_WAKE(m, cpu, tid, status)                                                      \
+    PSSIM_TRACE(m, PSSIM_TRACE_THREAD_WAKE, cpu, tid, (uint32_t)(status), 0)
 /* A thread computes for `ns`. */
 #define PSSIM_TRACE_WORK(m, cpu, tid, ns) PSSIM_TRACE(m, PSSIM_TRACE_CPU_WORK, cpu, tid, ns, 0)
 /* A thread has terminated with `status`. */
-#define PSSIM_TRACE_EXIT(m, tid, status)                                                           \
-    PSSIM_TRACE(m, PSSIM_TRACE_THREAD_EXIT, 0, tid, (uint32_t)(status), 0)
+/* (cpu = the processor it last ran on) */
+#define PSSIM_TRACE_EXIT(m, cpu, tid, status)                                                      \
+    PSSIM_TRACE(m, PSSIM_TRACE_THREAD_EXIT, cpu, tid, (uint32_t)(status), 0)
 /* A notify routine is called (a = 1 process, 2 thread, 3 image; b = 1 create / 0 exit). */
 #define PSSIM_TRACE_NOTIFY(m, tid, what, create)                                                   \
     PSSIM_TRACE(m, PSSIM_TRACE_NOTIFY_CALL, 0, tid, what, create)
