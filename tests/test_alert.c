@@ -301,6 +301,56 @@ static void test_termination_blocked_by_critical_region(void **state)
     pssim_machine_destroy(m);
 }
 
+/* PSAPI-5: a thread's body may terminate its own process: its siblings exit first, the caller
+ * last, as the call returns (it never returns to the body). */
+static pssim_machine *self_machine;
+static HANDLE self_pid;
+static int self_after;
+
+static VOID self_terminator(PVOID arg)
+{
+    (void)arg;
+    pssim_process_terminate(self_machine, self_pid, (NTSTATUS)0xC0000004L);
+    self_after++; /* never reached */
+}
+
+static void test_body_terminates_own_process(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine();
+    self_machine = m;
+    self_after = 0;
+    pssim_process_params pp;
+    pssim_process_params_init(&pp);
+    pp.image_path = "\\??\\C:\\self.exe";
+    pp.flags = PSSIM_PROCESS_NO_INITIAL_THREAD;
+    assert_int_equal(pssim_process_create(m, &pp, &self_pid, NULL), STATUS_SUCCESS);
+    probe p;
+    memset(&p, 0, sizeof(p));
+    KeInitializeEvent(&p.event, NotificationEvent, FALSE);
+    p.mode = UserMode;
+    pssim_thread_params tp;
+    pssim_thread_params_init(&tp);
+    tp.start = waiter;
+    tp.context = &p;
+    HANDLE sibling = NULL, self = NULL;
+    assert_int_equal(pssim_thread_start(m, self_pid, &tp, &sibling), STATUS_SUCCESS);
+    tp.start = self_terminator;
+    tp.context = NULL;
+    assert_int_equal(pssim_thread_start(m, self_pid, &tp, &self), STATUS_SUCCESS);
+    PETHREAD ts = hold(sibling), tt = hold(self);
+    PEPROCESS proc = NULL;
+    assert_int_equal(PsLookupProcessByProcessId(self_pid, &proc), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(self_after, 0);
+    assert_int_equal(p.after_wait, 0);
+    assert_int_equal(exit_status_of(ts), (NTSTATUS)0xC0000004L);
+    assert_int_equal(exit_status_of(tt), (NTSTATUS)0xC0000004L);
+    assert_int_equal(PsGetProcessExitStatus(proc), (NTSTATUS)0xC0000004L);
+    ObDereferenceObject(proc);
+    pssim_machine_destroy(m);
+}
+
 /* Bad input: an invalid mode, an unknown thread, no routine, a system thread. */
 static VOID idle_body(PVOID arg)
 {
@@ -354,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_user_apc_blocked_by_critical_region),
         cmocka_unit_test(test_termination_and_wait_modes),
         cmocka_unit_test(test_termination_blocked_by_critical_region),
+        cmocka_unit_test(test_body_terminates_own_process),
         cmocka_unit_test(test_alert_bad_input),
     };
     int failed = 0;

@@ -296,9 +296,12 @@ static NTSTATUS process_terminate_body(pssim_machine *m, void *arg)
     } else {
         while (p->live_threads > 0) {
             PETHREAD next = NULL;
+            /* A body terminating its own process goes last, after the call returns: its
+             * context is the one running this code. */
+            PETHREAD self = m->ke ? m->ke->running_thread : NULL;
             for (LIST_ENTRY *e = p->thread_list.Flink; e != &p->thread_list; e = e->Flink) {
                 PETHREAD t = CONTAINING_RECORD(e, struct _KTHREAD, process_link);
-                if (t->inserted && !t->terminated && !KiTerminationPending(t, NULL)) {
+                if (t->inserted && !t->terminated && !KiTerminationPending(t, NULL) && t != self) {
                     next = t;
                     break;
                 }
@@ -320,7 +323,12 @@ static NTSTATUS process_terminate_body(pssim_machine *m, void *arg)
 NTSTATUS pssim_process_terminate(pssim_machine *m, HANDLE pid, NTSTATUS exit_status)
 {
     id_status_args a = {pid, exit_status, NULL};
-    return pssim__control_call(m, process_terminate_body, &a);
+    NTSTATUS st = pssim__control_call(m, process_terminate_body, &a);
+    /* Called from a body of the process itself: that thread ends last, here (never returns). */
+    if (NT_SUCCESS(st) && m->ke && m->ke->running_thread &&
+        m->ke->running_thread == m->current_thread && m->current_thread->process->pid == pid)
+        PspEndRunningThread(m, exit_status);
+    return st;
 }
 
 static NTSTATUS thread_create_body(pssim_machine *m, void *arg)
