@@ -41,7 +41,8 @@ pssim_machine *pssim__current_machine(void)
      * until the thread's next scheduling point (docs/execution.md, "Kernel-call cost"). */
     if (m && m->body_thread && m->body_thread == m->current_thread) {
         m->body_thread->kernel_calls++;
-        m->body_thread->kernel_debt_ns += m->cfg.kernel_call_cost_ns;
+        uint64_t debt = m->body_thread->kernel_debt_ns + m->cfg.kernel_call_cost_ns;
+        m->body_thread->kernel_debt_ns = debt > UINT32_MAX ? UINT32_MAX : (uint32_t)debt;
     }
     return m;
 }

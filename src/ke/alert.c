@@ -13,41 +13,42 @@
 #include "core/machine.h"
 #include "ke/ke.h"
 
-typedef struct KI_USER_APC {
-    pssim_user_apc_fn fn;
-    void *context;
-} KI_USER_APC;
-
-struct KI_APC_STATE {
-    bool alerted[2]; /* [KernelMode], [UserMode]: an alert waiting for an alertable wait */
-    bool terminate_pending;
-    NTSTATUS terminate_status;
-    KI_USER_APC *user_apcs; /* queued, in order */
-    uint32_t user_apc_count, user_apc_capacity;
-};
-
-static KI_APC_STATE *apc_state(PETHREAD t)
+KI_THREAD_EXTRA *KiThreadExtra(PETHREAD t)
 {
-    if (!t->apc)
-        t->apc = pssim__alloc(sizeof(*t->apc));
-    return t->apc;
+    if (!t->extra)
+        t->extra = pssim__alloc(sizeof(*t->extra));
+    return t->extra;
 }
 
-void KiFreeApcState(PETHREAD t)
+void KiFreeThreadExtra(PETHREAD t)
 {
-    if (t->apc) {
-        pssim__free(t->apc->user_apcs);
-        pssim__free(t->apc);
-        t->apc = NULL;
+    if (t->extra) {
+        pssim__free(t->extra->apc.user_apcs);
+        pssim__free(t->extra);
+        t->extra = NULL;
     }
+}
+
+/* t's APC state, allocated on first use (NULL when out of memory). */
+static KI_APC_STATE *apc_state(PETHREAD t)
+{
+    KI_THREAD_EXTRA *x = KiThreadExtra(t);
+    return x ? &x->apc : NULL;
+}
+
+/* t's APC state if it has one (never allocates). */
+static KI_APC_STATE *apc_if_any(PETHREAD t)
+{
+    return t->extra ? &t->extra->apc : NULL;
 }
 
 bool KiTerminationPending(PETHREAD t, NTSTATUS *status)
 {
-    if (!t->apc || !t->apc->terminate_pending)
+    KI_APC_STATE *a = apc_if_any(t);
+    if (!a || !a->terminate_pending)
         return false;
     if (status)
-        *status = t->apc->terminate_status;
+        *status = a->terminate_status;
     return true;
 }
 
@@ -58,7 +59,7 @@ bool KiWaitInterruptibleByTermination(PETHREAD t)
 
 NTSTATUS KiCheckAlertability(PETHREAD t)
 {
-    KI_APC_STATE *a = t->apc;
+    KI_APC_STATE *a = apc_if_any(t);
     if (!a)
         return STATUS_PENDING;
     bool user_apc = t->wait_mode == UserMode && a->user_apc_count > 0 && t->kernel_apc_disable == 0;
@@ -79,7 +80,7 @@ NTSTATUS KiCheckAlertability(PETHREAD t)
 
 void KiDeliverUserApcs(PETHREAD t)
 {
-    KI_APC_STATE *a = t->apc;
+    KI_APC_STATE *a = apc_if_any(t);
     /* Each routine may queue more; they run too, in order. */
     for (uint32_t i = 0; a && i < a->user_apc_count; i++)
         a->user_apcs[i].fn(a->user_apcs[i].context);

@@ -72,9 +72,33 @@ void KiReadyThread(struct pssim_machine *m, PETHREAD t);
 /* Called when the running thread's IRQL dropped below DISPATCH_LEVEL: a preemption that was
  * held off happens now. */
 void KiIrqlLowered(struct pssim_machine *m);
+/* ---- what few threads need, kept beside the thread object (its size is budgeted) ---- */
+
+typedef struct KI_USER_APC {
+    pssim_user_apc_fn fn;
+    void *context;
+} KI_USER_APC;
+
+/* Alerts, user APCs and a pending termination (alert.c, SYNC-3). */
+typedef struct KI_APC_STATE {
+    bool alerted[2]; /* [KernelMode], [UserMode]: an alert waiting for an alertable wait */
+    bool terminate_pending;
+    NTSTATUS terminate_status;
+    KI_USER_APC *user_apcs; /* queued, in order */
+    uint32_t user_apc_count, user_apc_capacity;
+} KI_APC_STATE;
+
+typedef struct KI_THREAD_EXTRA {
+    KWAIT_BLOCK wait_blocks[THREAD_WAIT_OBJECTS]; /* a wait on 2..THREAD_WAIT_OBJECTS objects */
+    KI_APC_STATE apc;
+} KI_THREAD_EXTRA;
+
+/* t's extra state, allocated zeroed on first use; NULL when out of memory. */
+KI_THREAD_EXTRA *KiThreadExtra(PETHREAD t);
+/* Frees it (thread deletion, machine destroy). */
+void KiFreeThreadExtra(PETHREAD t);
+
 /* ---- alerts, user APCs, termination of waiting threads (alert.c, SYNC-3) ---- */
-typedef struct KI_APC_STATE KI_APC_STATE;
-void KiFreeApcState(PETHREAD t);
 /* STATUS_ALERTED or STATUS_USER_APC when t's alertable wait (t->wait_mode, t->wait_alertable)
  * must end before it blocks, consuming the alert; STATUS_PENDING otherwise. */
 NTSTATUS KiCheckAlertability(PETHREAD t);

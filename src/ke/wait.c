@@ -252,12 +252,9 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
     } else if (count <= 1) {
         t->wait_blocks = &t->own_wait_block;
     } else {
-        if (!t->extra_wait_blocks) {
-            t->extra_wait_blocks = pssim__alloc(sizeof(KWAIT_BLOCK) * THREAD_WAIT_OBJECTS);
-            if (!t->extra_wait_blocks)
-                return STATUS_INSUFFICIENT_RESOURCES;
-        }
-        t->wait_blocks = t->extra_wait_blocks;
+        if (!KiThreadExtra(t))
+            return STATUS_INSUFFICIENT_RESOURCES;
+        t->wait_blocks = t->extra->wait_blocks;
     }
     t->wait_count = count;
     for (ULONG i = 0; i < count; i++) {

@@ -142,8 +142,7 @@ void ObpDestroyAllObjects(pssim_machine *m)
             PspFreeUnicodeString(&p->command_line);
             ObpDestroyHandleTable(m, &p->handles);
         } else if (h->type == &PspThreadObjectType) {
-            pssim__free(((PETHREAD)o)->extra_wait_blocks);
-            KiFreeApcState(o);
+            KiFreeThreadExtra(o);
         }
         pssim__free(h);
     }

@@ -258,8 +258,7 @@ static void delete_thread(void *body)
 {
     PETHREAD t = body;
     pssim_machine *m = t->machine;
-    pssim__free(t->extra_wait_blocks);
-    KiFreeApcState(t);
+    KiFreeThreadExtra(t);
     if (t->process->subsystem != PSSIM_SUBSYSTEM_WIN32)
         PspPicoForget(m, t); /* PICO-4 */
     if (t->tid)

@@ -69,7 +69,7 @@ struct _KTHREAD {
      * array allocated on first use for up to THREAD_WAIT_OBJECTS, or the caller's; a delay
      * waits on no object. */
     KWAIT_BLOCK own_wait_block;
-    PKWAIT_BLOCK extra_wait_blocks; /* THREAD_WAIT_OBJECTS blocks, allocated when needed */
+    struct KI_THREAD_EXTRA *extra; /* rarely needed state, allocated on first use (ke.h) */
     PKWAIT_BLOCK wait_blocks;
     uint64_t wait_due_ns;
     LIST_ENTRY timer_link; /* in the dispatcher's timer list, ordered by due time */
@@ -88,9 +88,8 @@ struct _KTHREAD {
     uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
     uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     uint32_t push_locks_exclusive_count;
-    struct KI_APC_STATE *apc;  /* alerts, user APCs, pending termination (ke/alert.c) */
     uint32_t kernel_calls;     /* entries into the simulated kernel while running its body */
-    uint64_t kernel_debt_ns;   /* their cost not yet charged (at the next scheduling point) */
+    uint32_t kernel_debt_ns;   /* their cost not yet charged (at the next scheduling point) */
     SHORT kernel_apc_disable;  /* KeEnterCriticalRegion depth */
     SHORT special_apc_disable; /* KeEnterGuardedRegion depth */
     KIRQL irql;
@@ -99,19 +98,22 @@ struct _KTHREAD {
     UCHAR wait_reason;     /* KWAIT_REASON */
     UCHAR wait_mode;       /* KPROCESSOR_MODE of the wait in progress or being entered */
     UCHAR queued_priority; /* the ready list it is on (src/ke) */
-    bool wait_alertable;
-    bool inserted, terminating, terminated;
-    bool system;      /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
-    bool puppet;      /* never runs a body */
-    bool host;        /* the adopted caller */
-    bool in_work;     /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
-    bool exited_body; /* its body has ended; the context is switched away for good */
-    bool relief;      /* priority 15 for one quantum from the balance-set manager */
-    bool system_affinity_set;
-    bool waiting;
-    bool wait_timer_armed;
-    bool worker;      /* one of the machine's system worker threads */
-    bool worker_idle; /* waiting for work (never reported as deadlocked) */
+    /* Flags, one bit each: the thread object stays within its memory budget (bench/). */
+    bool wait_alertable : 1;
+    bool inserted : 1;
+    bool terminating : 1;
+    bool terminated : 1;
+    bool system : 1;      /* PsCreateSystemThread or a thread of the System process (PSAPI-4) */
+    bool puppet : 1;      /* never runs a body */
+    bool host : 1;        /* the adopted caller */
+    bool in_work : 1;     /* occupied by pssim_cpu_work until work_left_ns reaches 0 */
+    bool exited_body : 1; /* its body has ended; the context is switched away for good */
+    bool relief : 1;      /* priority 15 for one quantum from the balance-set manager */
+    bool system_affinity_set : 1;
+    bool waiting : 1;
+    bool wait_timer_armed : 1;
+    bool worker : 1;      /* one of the machine's system worker threads */
+    bool worker_idle : 1; /* waiting for work (never reported as deadlocked) */
 };
 
 /* ---- notify tables (PROC-REG-2, THREAD-REG-2, IMAGE-REG-1) ---- */
