@@ -921,6 +921,129 @@ static void test_affinity_move_at_irql_drop(void **state)
     pssim_machine_destroy(m);
 }
 
+/* SCHED-8: a revert to a mask of processors that do not exist changes nothing (like the set);
+ * the thread stays where it may run. */
+static ULONG cpu_after_revert;
+static KAFFINITY affinity_seen;
+
+static VOID bad_revert(PVOID arg)
+{
+    (void)arg;
+    KeSetSystemAffinityThreadEx(0x1);
+    KeRevertToUserAffinityThreadEx(0x4); /* processor 2 does not exist on this machine */
+    pssim_cpu_work(MS);
+    cpu_after_revert = KeGetCurrentProcessorNumberEx(NULL);
+    affinity_seen = KeSetSystemAffinityThreadEx(0x2); /* returns the affinity in force */
+    KeRevertToUserAffinityThreadEx(0);
+}
+
+static void test_revert_to_missing_processors(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(2);
+    cpu_after_revert = 99;
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = bad_revert;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(cpu_after_revert, 0);
+    assert_int_equal(affinity_seen, 0x1);
+    pssim_machine_destroy(m);
+}
+
+/* api-contract config: with timer_resolution_ns, timers (every period of a periodic one) and
+ * wait timeouts expire on a multiple of the resolution. */
+static uint64_t periodic_at[3], delay_took;
+
+static VOID periodic_body(PVOID arg)
+{
+    (void)arg;
+    KTIMER timer;
+    KeInitializeTimerEx(&timer, SynchronizationTimer);
+    LARGE_INTEGER due;
+    due.QuadPart = -100000; /* 10 ms */
+    KeSetTimerEx(&timer, due, 10, NULL);
+    for (int i = 0; i < 3; i++) {
+        KeWaitForSingleObject(&timer, Executive, KernelMode, FALSE, NULL);
+        periodic_at[i] = now_ns();
+    }
+    KeCancelTimer(&timer);
+    uint64_t t0 = now_ns();
+    LARGE_INTEGER d;
+    d.QuadPart = -10000; /* 1 ms */
+    KeDelayExecutionThread(KernelMode, FALSE, &d);
+    delay_took = now_ns() - t0;
+}
+
+static void test_timer_resolution_everywhere(void **state)
+{
+    (void)state;
+    pssim_config cfg;
+    pssim_config_init(&cfg);
+    cfg.backend = backend;
+    cfg.event_cost_ns = 0;
+    cfg.timer_resolution_ns = 15625000; /* 15.625 ms */
+    pssim_machine *m = NULL;
+    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = periodic_body;
+    uint64_t t0 = pssim_machine_now(m);
+    assert_int_equal(t0, 0);
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_int_equal(periodic_at[0], 15625000);
+    assert_int_equal(periodic_at[1], 31250000); /* 15.625 + 10 = 25.625, rounded up */
+    assert_int_equal(periodic_at[2], 46875000);
+    assert_int_equal(delay_took, 15625000); /* 46.875 + 1 = 47.875 -> 62.5 */
+    pssim_machine_destroy(m);
+}
+
+/* SCHED-4 relief: priority 15 lasts one quantum of running; a relieved thread that waits is
+ * back at its base priority when it wakes. */
+static int relief_seen, relief_after_wait;
+
+static VOID starving_sleeper(PVOID arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3000; i++) {
+        pssim_cpu_work(MS);
+        if (KeQueryPriorityThread(KeGetCurrentThread()) == 15)
+            relief_seen++;
+        LARGE_INTEGER d;
+        d.QuadPart = -10000; /* 1 ms */
+        KeDelayExecutionThread(KernelMode, FALSE, &d);
+        if (KeQueryPriorityThread(KeGetCurrentThread()) != 4)
+            relief_after_wait++;
+    }
+}
+
+static VOID hog(PVOID arg)
+{
+    (void)arg;
+    pssim_cpu_work(6000 * MS);
+}
+
+static void test_relief_ends_at_wait(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine(1);
+    relief_seen = relief_after_wait = 0;
+    pssim_thread_params p;
+    pssim_thread_params_init(&p);
+    p.start = hog;
+    p.priority = 12;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    p.start = starving_sleeper;
+    p.priority = 4;
+    assert_int_equal(pssim_thread_start(m, PSSIM_SYSTEM_PID, &p, NULL), STATUS_SUCCESS);
+    assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+    assert_true(relief_seen >= 1);
+    assert_int_equal(relief_after_wait, 0);
+    pssim_machine_destroy(m);
+}
+
 static int set_threads(void **state)
 {
     (void)state;
@@ -942,7 +1065,10 @@ static int set_threads(void **state)
         cmocka_unit_test(test_kernel_call_cost),                                                   \
         cmocka_unit_test(test_exit_wakes_higher_priority_waiter),                                  \
         cmocka_unit_test(test_readied_thread_preempts_caller),                                     \
-        cmocka_unit_test(test_affinity_move_at_irql_drop)
+        cmocka_unit_test(test_affinity_move_at_irql_drop),                                         \
+        cmocka_unit_test(test_revert_to_missing_processors),                                       \
+        cmocka_unit_test(test_timer_resolution_everywhere),                                        \
+        cmocka_unit_test(test_relief_ends_at_wait)
 
 int main(void)
 {

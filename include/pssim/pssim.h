@@ -44,7 +44,8 @@ typedef struct pssim_config {
     uint32_t cpu_count;           /* simulated processors, 1..64; default 1 */
     uint64_t seed;                /* every random choice derives from it; default 0 */
     uint64_t quantum_ns;          /* one time slice; default 31250000 (SCHED-7) */
-    uint64_t timer_resolution_ns; /* 0: exact timers; N: rounded up to a multiple of N */
+    uint64_t timer_resolution_ns; /* 0: exact; N: timers, timeouts and delays expire on a multiple
+                                     of N */
     int backend;                  /* PSSIM_BACKEND_FIBERS (default) or PSSIM_BACKEND_THREADS */
     int cid_reuse;                /* PSSIM_CID_REUSE_FIFO (default) or PSSIM_CID_REUSE_IMMEDIATE */
     int duplicate_notify;         /* PSSIM_DUPLICATE_ALLOW (default) or PSSIM_DUPLICATE_REJECT */

@@ -682,8 +682,8 @@ KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
     pssim_machine *m = pssim__current_machine();
     if (!ObpIsLiveObject(m, Thread) || !check_passive(m, "KeSetPriorityThread"))
         return 0;
-    if (Priority < LOW_PRIORITY)
-        Priority = LOW_PRIORITY;
+    if (Priority < LOW_PRIORITY + 1)
+        Priority = LOW_PRIORITY + 1; /* SCHED-5: priority 0 belongs to the zero-page thread */
     if (Priority > HIGH_PRIORITY)
         Priority = HIGH_PRIORITY;
     KPRIORITY old = Thread->priority;
@@ -740,8 +740,14 @@ VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
     PETHREAD t = m->current_thread;
     if (!t->system_affinity_set)
         return; /* SCHED-8: no effect without a preceding set */
+    KAFFINITY all =
+        m->cfg.cpu_count >= 64 ? ~(KAFFINITY)0 : (((KAFFINITY)1 << m->cfg.cpu_count) - 1);
     if (Affinity) {
-        t->affinity = Affinity;
+        /* SCHED-8: like the set, processors that do not exist are ignored, and a mask with
+         * none that exists changes nothing. */
+        if (!(Affinity & all))
+            return;
+        t->affinity = Affinity & all;
     } else {
         t->affinity = t->user_affinity;
         t->system_affinity_set = false;

@@ -112,6 +112,10 @@ bool KiTerminationPending(PETHREAD t, NTSTATUS *status);
 /* Ends t's wait now with `status` (an alert, a user APC). */
 void KiAbortWait(struct pssim_machine *m, PETHREAD t, NTSTATUS status);
 
+/* A due time rounded up to the machine's timer resolution (cfg.timer_resolution_ns; 0 = exact),
+ * as Windows expires timers and timeouts only on a clock interrupt. */
+uint64_t KiRoundDueTime(const struct pssim_machine *m, uint64_t due_ns);
+
 /* Charges the running thread's owed kernel-call cost as computation (a scheduling point);
  * nothing when it owes none or when the caller is not a running body. */
 void KiChargeKernelCalls(struct pssim_machine *m);

@@ -60,6 +60,12 @@ BOOLEAN KeCancelTimer(PKTIMER Timer)
     return TRUE;
 }
 
+uint64_t KiRoundDueTime(const pssim_machine *m, uint64_t due_ns)
+{
+    uint64_t r = m->cfg.timer_resolution_ns;
+    return r ? (due_ns + r - 1) / r * r : due_ns;
+}
+
 BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc)
 {
     pssim_machine *m = pssim__current_machine();
@@ -73,13 +79,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     Timer->Header.SignalState = 0;
     Timer->Dpc = Dpc;
     Timer->Period = (ULONG)Period;
-    uint64_t due = due_ns_of(m, DueTime.QuadPart);
-    if (m->cfg.timer_resolution_ns) {
-        /* Rounded up to the clock interval, as Windows does (api-contract config). */
-        uint64_t r = m->cfg.timer_resolution_ns;
-        due = (due + r - 1) / r * r;
-    }
-    Timer->DueTime.QuadPart = due;
+    Timer->DueTime.QuadPart = KiRoundDueTime(m, due_ns_of(m, DueTime.QuadPart));
     Timer->Header.Reserved1 = 1;
     insert_timer(d, Timer);
     return was_set;
@@ -109,7 +109,9 @@ void KiExpireKTimer(pssim_machine *m, PKTIMER t)
     RemoveEntryList(&t->TimerListEntry);
     t->Header.Reserved1 = 0;
     if (t->Period) {
-        t->DueTime.QuadPart += (ULONGLONG)t->Period * 1000000u;
+        /* The next period counts from this expiry, and lands on a clock interval too. */
+        t->DueTime.QuadPart =
+            KiRoundDueTime(m, (uint64_t)t->DueTime.QuadPart + (uint64_t)t->Period * 1000000u);
         t->Header.Reserved1 = 1;
         insert_timer(d, t);
     }

@@ -267,6 +267,11 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
         InsertTailList(wait_list_of(m, objects[i]), &b->WaitListEntry);
     }
     t->waiting = true;
+    if (t->relief) {
+        /* Starvation relief is one quantum of running: a thread that waits gives it up. */
+        t->relief = false;
+        t->priority = t->base_priority;
+    }
     t->wait_reason = (UCHAR)reason;
     t->wait_since_ns = m->now_ns;
     t->wait_status = STATUS_PENDING;
@@ -313,9 +318,9 @@ void *KiFirstWaitObject(PETHREAD t)
 static uint64_t due_from_timeout(pssim_machine *m, LONGLONG timeout)
 {
     if (timeout < 0)
-        return m->now_ns + (uint64_t)(-timeout) * 100u;
+        return KiRoundDueTime(m, m->now_ns + (uint64_t)(-timeout) * 100u);
     LONGLONG since_boot = timeout - m->cfg.boot_system_time;
-    return since_boot <= 0 ? 0 : (uint64_t)since_boot * 100u;
+    return since_boot <= 0 ? 0 : KiRoundDueTime(m, (uint64_t)since_boot * 100u);
 }
 
 /* The start of every Ke wait: the IRQL rules (IRQL-1, IRQL-3, BUGCHECK-2: 0xC4 / 0x120-0x122),

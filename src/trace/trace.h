@@ -33,7 +33,7 @@ void pssim__trace_free(pssim_trace_buffer *t);
     PSSIM_TRACE(m, PSSIM_TRACE_SWITCH, cpu, to_tid, (uintptr_t)(from_tid), 0)
 /* A processor goes idle after `from`. */
 #define PSSIM_TRACE_IDLE(m, cpu, from_tid) PSSIM_TRACE(m, PSSIM_TRACE_CPU_IDLE, cpu, from_tid, 0, 0)
-/* A thread becomes ready (a = the processor whose queue it joined or that it runs on). */
+/* A thread becomes ready (cpu = the processor whose queue it joined or that it runs on). */
 #define PSSIM_TRACE_READY(m, tid, cpu) PSSIM_TRACE(m, PSSIM_TRACE_THREAD_READY, cpu, tid, 0, 0)
 /* A thread starts waiting on object `obj` (b = 1 when it has a timeout). */
 #define PSSIM_TRACE_WAIT(m, cpu, tid, obj, timed)                                                  \
