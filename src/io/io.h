@@ -2,6 +2,8 @@
 #ifndef PSSIM_IO_IO_H
 #define PSSIM_IO_IO_H
 
+#include <stdbool.h>
+
 #include <pssim/wdk/ntifs.h>
 
 struct pssim_machine;
@@ -26,5 +28,22 @@ bool IopIrqlAtMost(struct pssim_machine *m, KIRQL max, const char *api, const vo
 
 /* The device object named `name` in the namespace (no reference taken), or NULL. */
 PDEVICE_OBJECT IopLookupDevice(struct pssim_machine *m, PCUNICODE_STRING name);
+
+/* ---- IRPs (irp.c, docs/io.md IRP-10) ----
+ * For the library's own issuers of IRPs (pssim_device_open and the like): the issuer allocates
+ * the IRP with IoAllocateIrp, fills it, names itself with IopSetIrpIssuer and sends it with
+ * IoCallDriver. When the IRP's completion runs past its last stack location (no completion
+ * routine stopped it with STATUS_MORE_PROCESSING_REQUIRED), IofCompleteRequest copies IoStatus
+ * to *UserIosb, sets UserEvent, and then calls the issuer's completion, once per completion:
+ * on the thread that completed the IRP, at that thread's IRQL (at most DISPATCH_LEVEL), from
+ * within that driver's IoCompleteRequest call. From then on the IRP is the issuer's again: it
+ * frees it with IoFreeIrp (or reuses it with IoReuseIrp, which keeps the issuer), there or
+ * later; MDLs and buffers it attached are its own to free. Completing it a second time is
+ * 0x44, as for any IRP. */
+typedef void IOP_IRP_ISSUER_COMPLETION(struct pssim_machine *m, PIRP irp, void *context);
+
+/* Makes the caller the issuer of `irp`, or stops being it (completion NULL). False, with nothing
+ * changed, when `irp` did not come from IoAllocateIrp (caller memory, or freed). */
+bool IopSetIrpIssuer(PIRP irp, IOP_IRP_ISSUER_COMPLETION *completion, void *context);
 
 #endif

@@ -743,4 +743,6 @@ NTKERNELAPI DECLSPEC_NORETURN VOID KeBugCheck(ULONG BugCheckCode);
 }
 #endif
 
+#include "detail/irp.h"
+
 #endif /* PSSIM_WDK_WDM_H */
