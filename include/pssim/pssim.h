@@ -87,6 +87,36 @@ PSSIM_API NTSTATUS pssim_driver_load(pssim_machine *m, PDRIVER_INITIALIZE entry,
 PSSIM_API NTSTATUS pssim_driver_unload(pssim_machine *m, PDRIVER_OBJECT driver);
 
 /* ---------------------------------------------------------------------------------------------
+ * Devices and handles: what a user-mode client of the driver does (docs/io.md IO-CLIENT-*)
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct pssim_device_file pssim_device_file; /* an open handle to a device */
+
+/* CreateFile of `name` ("\\??\\sysmon", "\\.\\sysmon" or "\\Device\\SysMon", optionally
+ * followed by a file name the driver sees in FileObject->FileName) from process requestor_pid
+ * (NULL = the host process; from a thread's body: that thread). The calls run on the requestor's
+ * thread: the host thread for the host process, otherwise the oldest live thread of
+ * requestor_pid (none: STATUS_INVALID_PARAMETER); they create no thread. They send real IRPs
+ * with RequestorMode UserMode and return Irp->IoStatus.Status, with Information in
+ * *transferred. A request the driver pends is waited for (the machine runs) until it completes;
+ * if nothing can complete it the call returns STATUS_POSSIBLE_DEADLOCK and the IRP stays with
+ * the driver until close cancels it (keep the buffers valid until then). Unknown names:
+ * STATUS_OBJECT_NAME_NOT_FOUND; a major function the driver does not handle:
+ * STATUS_INVALID_DEVICE_REQUEST. */
+PSSIM_API NTSTATUS pssim_device_open(pssim_machine *m, HANDLE requestor_pid, const char *name,
+                                     pssim_device_file **out);
+PSSIM_API NTSTATUS pssim_device_read(pssim_device_file *f, void *buf, uint32_t len,
+                                     uint64_t *transferred /* may be NULL */);
+PSSIM_API NTSTATUS pssim_device_write(pssim_device_file *f, const void *buf, uint32_t len,
+                                      uint64_t *transferred /* may be NULL */);
+PSSIM_API NTSTATUS pssim_device_ioctl(pssim_device_file *f, uint32_t code, const void *in,
+                                      uint32_t in_len, void *out, uint32_t out_len,
+                                      uint64_t *transferred /* may be NULL */);
+/* CloseHandle: cancels what is still outstanding on the handle, sends IRP_MJ_CLEANUP then
+ * IRP_MJ_CLOSE, and returns STATUS_SUCCESS whatever they return. NULL is a no-op. */
+PSSIM_API NTSTATUS pssim_device_close(pssim_device_file *f);
+
+/* ---------------------------------------------------------------------------------------------
  * Processes, threads, images
  * ------------------------------------------------------------------------------------------- */
 

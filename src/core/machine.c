@@ -1,5 +1,6 @@
 /* machine.c: machine lifetime, the machine in force, control calls, bug checks and time. */
 #include "core/machine.h"
+#include "io/io.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -212,6 +213,7 @@ void pssim_machine_destroy(pssim_machine *m)
         pssim__free(d);
     }
     PspFreeNotifyTables(m);
+    IopDestroySymbolicLinks(m);
     PspPicoFree(m);
     PspFreeUnicodeString(&m->ntdll_name);
     pssim__free(m->debug_log);

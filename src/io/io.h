@@ -29,6 +29,11 @@ bool IopIrqlAtMost(struct pssim_machine *m, KIRQL max, const char *api, const vo
 /* The device object named `name` in the namespace (no reference taken), or NULL. */
 PDEVICE_OBJECT IopLookupDevice(struct pssim_machine *m, PCUNICODE_STRING name);
 
+/* ---- symbolic links and names (symlink.c) ---- */
+void IopDestroySymbolicLinks(struct pssim_machine *m);
+PDEVICE_OBJECT IopResolveDeviceName(struct pssim_machine *m, const WCHAR *s, size_t n, WCHAR *rest,
+                                    size_t rest_cap, size_t *rest_units);
+
 /* ---- IRPs (irp.c, docs/io.md IRP-10) ----
  * For the library's own issuers of IRPs (pssim_device_open and the like): the issuer allocates
  * the IRP with IoAllocateIrp, fills it, names itself with IopSetIrpIssuer and sends it with

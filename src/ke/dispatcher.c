@@ -398,8 +398,9 @@ const char *pssim_machine_report(const pssim_machine *m)
 }
 
 /* Expires the earliest timer: its thread's wait ends (KiExpireTimer in wait.c). */
-NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
+NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, PETHREAD waiter)
 {
+    bool for_host = waiter != NULL;
     KI_DISPATCHER *d = m->ke;
     d->running = true;
     NTSTATUS result;
@@ -408,7 +409,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
             result = PSSIM_STATUS_BUGCHECK;
             break;
         }
-        if (for_host && !m->host_thread->waiting) {
+        if (for_host && !waiter->waiting) {
             result = STATUS_SUCCESS;
             break;
         }
@@ -436,7 +437,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, bool for_host)
         /* Nothing runs and no thread with a body is left: the run is over, whatever timers the
          * machine still has set (a periodic KTIMER ticks forever). */
         if (best == UINT64_MAX && d->body_threads_alive == 0 &&
-            !(for_host && m->host_thread->wait_timer_armed)) {
+            !(for_host && waiter->wait_timer_armed)) {
             if (for_host) {
                 write_deadlock_report(m);
                 result = STATUS_POSSIBLE_DEADLOCK;
@@ -574,7 +575,7 @@ static NTSTATUS run_body(pssim_machine *m, void *arg)
         return STATUS_INSUFFICIENT_RESOURCES;
     if (m->current_thread != m->host_thread || m->ke->running)
         return STATUS_INVALID_DEVICE_STATE; /* only the host runs the machine, once at a time */
-    return KiRunScheduler(m, until, false);
+    return KiRunScheduler(m, until, NULL);
 }
 
 NTSTATUS pssim_machine_run(pssim_machine *m, uint64_t until_ns)

@@ -126,9 +126,10 @@ void KiSwitchToScheduler(struct pssim_machine *m, KI_YIELD why);
 /* Time as the running code sees it. */
 uint64_t KiNow(struct pssim_machine *m);
 
-/* The scheduler loop (pssim_machine_run, and host waits: for_host returns once the host
- * thread's wait has ended). */
-NTSTATUS KiRunScheduler(struct pssim_machine *m, uint64_t until_ns, bool for_host);
+/* The scheduler loop: pssim_machine_run (waiter NULL), or a wait made outside the dispatcher by
+ * a thread without a body of its own (the host, or a thread whose identity the host is using,
+ * e.g. a requestor in a dispatch routine): it returns once waiter's wait has ended. */
+NTSTATUS KiRunScheduler(struct pssim_machine *m, uint64_t until_ns, PETHREAD waiter);
 /* Ends the wait of the thread whose timer is due (timeout or end of a delay). */
 void KiExpireTimer(struct pssim_machine *m, PETHREAD t);
 /* The earliest set KTIMER, or NULL; expiring one signals it, re-arms a periodic one and queues

@@ -124,7 +124,7 @@ static void end_wait(pssim_machine *m, PETHREAD t, NTSTATUS status, KPRIORITY in
     }
     t->wait_status = status;
     PSSIM_TRACE_WAKE(m, t->processor, t->tid, status);
-    if (t != m->host_thread)
+    if (t->context) /* the host, or a thread waiting under its identity, runs no body */
         KiReadyThread(m, t);
 }
 
@@ -285,7 +285,7 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
         KiSwitchToScheduler(m, KI_YIELD_WAIT);
     } else {
         /* The host waits by running the machine until its wait ends. */
-        st = KiRunScheduler(m, 0, true);
+        st = KiRunScheduler(m, 0, t);
         if (st != STATUS_SUCCESS && t->waiting) {
             /* Nothing can ever end this wait (or the machine stopped): give up the wait. */
             KiCancelWait(m, t);
