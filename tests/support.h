@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pssim/pssim.h>
@@ -127,9 +128,14 @@ static inline PVOID as_pvoid(void (*f)(void))
 #ifndef PSSIM_TEST_UNDER_TSAN
 #define PSSIM_TEST_UNDER_TSAN 0
 #endif
+/* The backend of the suites' machines: fibers, or OS threads under TSan or when the environment
+ * says PSSIM_TEST_BACKEND=threads (tools/test-windows.sh runs those suites once more that way). */
 static inline int test_default_backend(void)
 {
-    return PSSIM_TEST_UNDER_TSAN ? PSSIM_BACKEND_THREADS : PSSIM_BACKEND_FIBERS;
+    const char *backend = getenv("PSSIM_TEST_BACKEND");
+    if (PSSIM_TEST_UNDER_TSAN || (backend && strcmp(backend, "threads") == 0))
+        return PSSIM_BACKEND_THREADS;
+    return PSSIM_BACKEND_FIBERS;
 }
 
 /* A machine for timing tests: `cpus` processors, the given backend, and Ps events that cost no

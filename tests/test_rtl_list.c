@@ -1,5 +1,5 @@
 /* test_rtl_list.c: LIST_ENTRY routines and link checks, Interlocked*, checked-build ASSERTs. */
-#define _POSIX_C_SOURCE 200809L /* fork, pipe, waitpid: corruption and assertions abort */
+#define _POSIX_C_SOURCE 200809L /* pthread */
 #define PSSIM_ASSERTS           /* ASSERT & co. active without DBG */
 
 #include <stdarg.h>
@@ -12,11 +12,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <pssim/wdk/wdm.h>
+
+#include "platform/platform.h"
 
 typedef struct item {
     int value;
@@ -40,32 +39,13 @@ static size_t walk(PLIST_ENTRY head, int *values, size_t max)
     return n;
 }
 
-/* Runs fn in a child process; returns the signal that ended it (0 if it exited) and copies
- * what it wrote to stderr into text. */
-static int run_in_child(void (*fn)(void), char *text, size_t text_size)
+/* Runs fn apart from the test (corruption and failed assertions abort): returns the signal that
+ * ended it (0 if it returned) and copies what it wrote to stderr into text. */
+static int run_isolated(void (*fn)(void), char *text, size_t text_size)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 2);
-        fn();
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t used = 0;
-    ssize_t got;
-    while ((got = read(fds[0], text + used, text_size - 1 - used)) > 0)
-        used += (size_t)got;
-    text[used] = '\0';
-    close(fds[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    int sig = pssim__platform_run_isolated(fn, text, text_size);
+    assert_true(sig >= 0);
+    return sig;
 }
 
 /* ---- doubly linked lists ("InitializeListHead", "InsertTailList", "RemoveEntryList", ...) ---- */
@@ -254,11 +234,11 @@ static void list_corruption_detected(void **state)
                                    corrupt_insert_head,  corrupt_double_remove};
     char text[1024];
     for (size_t i = 0; i < RTL_NUMBER_OF(cases); i++) {
-        assert_int_equal(run_in_child(cases[i], text, sizeof(text)), SIGABRT);
+        assert_int_equal(run_isolated(cases[i], text, sizeof(text)), SIGABRT);
         assert_non_null(strstr(text, "LIST_ENTRY"));
         assert_non_null(strstr(text, "0x139"));
     }
-    assert_int_equal(run_in_child(intact_operations, text, sizeof(text)), 0);
+    assert_int_equal(run_isolated(intact_operations, text, sizeof(text)), 0);
 }
 
 /* ---- Interlocked ("InterlockedIncrement", "InterlockedCompareExchange", ...) ---- */
@@ -411,13 +391,13 @@ static void asserts_checked_build(void **state)
     assert_int_equal(n, 3);
 
     char text[1024];
-    assert_int_equal(run_in_child(failing_assert, text, sizeof(text)), SIGABRT);
+    assert_int_equal(run_isolated(failing_assert, text, sizeof(text)), SIGABRT);
     assert_non_null(strstr(text, "zero == 1"));
     assert_non_null(strstr(text, "test_rtl_list.c"));
-    assert_int_equal(run_in_child(failing_nt_assertmsg, text, sizeof(text)), SIGABRT);
+    assert_int_equal(run_isolated(failing_nt_assertmsg, text, sizeof(text)), SIGABRT);
     assert_non_null(strstr(text, "the widget must be ready"));
     assert_non_null(strstr(text, "zero != 0"));
-    assert_int_equal(run_in_child(failing_rtl_assert, text, sizeof(text)), SIGABRT);
+    assert_int_equal(run_isolated(failing_rtl_assert, text, sizeof(text)), SIGABRT);
     assert_non_null(strstr(text, "x > 0"));
     assert_non_null(strstr(text, "file.c(12)"));
     assert_non_null(strstr(text, "explicit"));

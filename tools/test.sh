@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: warnings as errors with gcc, then clang, then once more
-# under ASan+UBSan, then the installed-package consumer test. Installs what is missing.
+# under ASan+UBSan, then the installed-package consumer test, then the mingw-w64 build under
+# Wine (tools/test-windows.sh). Installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh cmake make gcc g++ clang libcmocka-dev pkg-config libclang-rt-14-dev valgrind
@@ -35,9 +36,10 @@ mkdir -p build-ci
 cmake -S . -B build-ci/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPSSIM_WERROR=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPSSIM_SANITIZE=thread \
   -DPSSIM_BUILD_BENCH=OFF -DPSSIM_BUILD_EXAMPLES=OFF -DPSSIM_BUILD_CXX_TESTS=OFF >/dev/null
-cmake --build build-ci/tsan -j"$jobs" --target test_context test_dispatcher test_sync test_trace test_work
+cmake --build build-ci/tsan -j"$jobs" --target test_context test_dispatcher test_sync test_trace test_work \
+  test_alert test_pico test_io test_irp test_client
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" setarch "$(uname -m)" -R \
-  ctest --test-dir build-ci/tsan --output-on-failure -R '^test_(context|dispatcher|sync|trace|work)$' \
+  ctest --test-dir build-ci/tsan --output-on-failure -R '^test_(context|dispatcher|sync|trace|work|alert|pico|io|irp|client)$' \
   | tee build-ci/tsan.ctest.log
 count_tests build-ci/tsan.ctest.log
 
@@ -64,5 +66,10 @@ cmake --build build-ci/consumer -j"$jobs"
 ctest --test-dir build-ci/consumer --output-on-failure | tee build-ci/consumer.ctest.log
 count_tests build-ci/consumer.ctest.log
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --exists pssim
-echo "all suites passed (gcc, clang, asan+ubsan, tsan, valgrind, installed package)"
+
+echo "=== mingw-w64 under wine ==="
+# Cross-built for Windows, run under Wine: the Win32 fibers and threads backends.
+tools/test-windows.sh
+count_tests build-ci/windows.ctest.log
+echo "all suites passed (gcc, clang, asan+ubsan, tsan, valgrind, installed package, mingw-w64 under wine)"
 echo "$((total + vg_count)) passed, 0 failed"

@@ -446,7 +446,10 @@ VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 VOID IoAcquireCancelSpinLock(PKIRQL Irql)
 {
     pssim_machine *m = pssim__current_machine();
-    if (!m || !Irql)
+    if (!Irql)
+        return;
+    *Irql = PASSIVE_LEVEL; /* set on every path: callers restore it */
+    if (!m)
         return;
     *Irql = KeAcquireSpinLockRaiseToDpc(&m->io_cancel_lock);
 }
@@ -466,7 +469,7 @@ BOOLEAN IoCancelIrp(PIRP Irp)
         return FALSE;
     if (!IopIrqlAtMost(m, DISPATCH_LEVEL, "IoCancelIrp", Irp, "IRP-12"))
         return FALSE;
-    KIRQL irql;
+    KIRQL irql = PASSIVE_LEVEL;
     IoAcquireCancelSpinLock(&irql);
     if (m->bugchecked)
         return FALSE;

@@ -9,4 +9,13 @@
  * host can tell (exported or dynamic symbols); false otherwise. Never fails loudly. */
 bool pssim__platform_symbol_name(const void *addr, char *buf, size_t size);
 
+/* For death tests: runs fn, which may end in abort(), apart from the caller and copies what it
+ * writes to stderr into text (NUL-terminated, cut at size - 1 bytes). Returns the signal that
+ * ended fn (SIGABRT after abort()), 0 if fn returned, -1 if it could not be run. POSIX: in a
+ * forked child, so any signal is reported and nothing fn does reaches the caller. Windows (no
+ * fork): on the calling thread with SIGABRT caught; any other crash ends the process, what fn
+ * changed stays changed, fn may write at most 64 KiB to stderr, and only one thread may be in
+ * here at a time. */
+int pssim__platform_run_isolated(void (*fn)(void), char *text, size_t size);
+
 #endif
