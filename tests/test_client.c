@@ -186,8 +186,6 @@ static NTSTATUS make_device(PDRIVER_OBJECT driver, const WCHAR *name, ULONG flag
     if (!NT_SUCCESS(st))
         return st;
     (*out)->Flags |= flags;
-    if (flags != DO_DEVICE_INITIALIZING)
-        (*out)->Flags &= ~(ULONG)DO_DEVICE_INITIALIZING;
     return STATUS_SUCCESS;
 }
 
@@ -211,8 +209,6 @@ static NTSTATUS echo_entry(PDRIVER_OBJECT driver, PUNICODE_STRING reg)
         st = make_device(driver, L"\\Device\\EchoNeither", 0, FALSE, &d);
     if (NT_SUCCESS(st))
         st = make_device(driver, L"\\Device\\EchoExclusive", DO_BUFFERED_IO, TRUE, &d);
-    if (NT_SUCCESS(st))
-        st = make_device(driver, L"\\Device\\EchoStarting", DO_DEVICE_INITIALIZING, FALSE, &d);
     UNICODE_STRING link, target;
     RtlInitUnicodeString(&link, L"\\??\\echobuf");
     RtlInitUnicodeString(&target, L"\\Device\\EchoBuffered");
@@ -409,8 +405,18 @@ static void test_bad_requests(void **state)
     assert_int_equal(pssim_device_open(m, NULL, "\\Device\\Nothing", &f),
                      STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(pssim_device_open(m, NULL, "\\??\\nolink", &f), STATUS_OBJECT_NAME_NOT_FOUND);
+    /* IO-DEV-5: a device created after DriverEntry is not ready until its driver says so. */
+    PDEVICE_OBJECT starting = NULL;
+    UNICODE_STRING sn;
+    RtlInitUnicodeString(&sn, L"\\Device\\EchoStarting");
+    assert_int_equal(
+        IoCreateDevice(driver, sizeof(echo_ext), &sn, FILE_DEVICE_UNKNOWN, 0, FALSE, &starting),
+        STATUS_SUCCESS);
     assert_int_equal(pssim_device_open(m, NULL, "\\Device\\EchoStarting", &f),
                      STATUS_NO_SUCH_DEVICE);
+    starting->Flags &= ~(ULONG)DO_DEVICE_INITIALIZING;
+    assert_int_equal(pssim_device_open(m, NULL, "\\Device\\EchoStarting", &f), STATUS_SUCCESS);
+    assert_int_equal(pssim_device_close(f), STATUS_SUCCESS);
     assert_int_equal(pssim_device_open(NULL, NULL, "\\??\\echobuf", &f), STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_device_open(m, NULL, NULL, &f), STATUS_INVALID_PARAMETER);
     assert_int_equal(pssim_device_open(m, NULL, "\\??\\echobuf", NULL), STATUS_INVALID_PARAMETER);

@@ -54,7 +54,7 @@ while IFS= read -r exe; do
     echo "valgrind: $exe failed"; cat build-ci/valgrind.log; vg_failed=1
   fi
 done < <(find build-ci/gcc/tests build-ci/gcc/examples -type f -executable \
-           \( -name 'test_*' -o -name '*_test' -o -name 'process_monitor_demo' \) | sort)
+           \( -name 'test_*' -o -name '*_test' -o -name 'process_monitor_demo' -o -name 'scheduler_lesson*' \) | sort)
 echo "valgrind: $vg_count programs checked"
 if [ "$vg_failed" -ne 0 ] || [ "$vg_count" -eq 0 ]; then exit 1; fi
 

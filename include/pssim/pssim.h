@@ -116,6 +116,14 @@ PSSIM_API NTSTATUS pssim_device_ioctl(pssim_device_file *f, uint32_t code, const
  * IRP_MJ_CLOSE, and returns STATUS_SUCCESS whatever they return. NULL is a no-op. */
 PSSIM_API NTSTATUS pssim_device_close(pssim_device_file *f);
 
+/* OpenProcess(desired, FALSE, target_pid) from `requestor_pid` (NULL = host; from a body: that
+ * thread), on the requestor's thread with UserMode previous mode, then CloseHandle. The
+ * ObRegisterCallbacks callbacks registered for process handles run around the open;
+ * `*granted` receives the access the handle finally had (docs/ob-callbacks.md, OBCB-*). */
+PSSIM_API NTSTATUS pssim_process_open(pssim_machine *m, HANDLE requestor_pid /* NULL = host */,
+                                      HANDLE target_pid, ACCESS_MASK desired,
+                                      ACCESS_MASK *granted /* may be NULL */);
+
 /* ---------------------------------------------------------------------------------------------
  * Processes, threads, images
  * ------------------------------------------------------------------------------------------- */

@@ -62,6 +62,8 @@ struct pssim_machine {
 
     /* Notify registries. */
     PSP_NOTIFY_TABLE process_notify, thread_notify, image_notify;
+    /* ObRegisterCallbacks registrations (src/ob/callbacks.c); their memory is pool ('ObFl'). */
+    OBP_CALLBACK_STATE ob_callbacks;
 
     /* Drivers and the device namespace (src/io). */
     LIST_ENTRY drivers;

@@ -38,7 +38,7 @@ typedef struct client_io {
 
 /* ---- the requesting thread (IO-CLIENT-1) ---- */
 
-static NTSTATUS pick_requestor(pssim_machine *m, HANDLE pid, PETHREAD *out, HANDLE *out_pid)
+NTSTATUS IopPickRequestor(pssim_machine *m, HANDLE pid, PETHREAD *out, HANDLE *out_pid)
 {
     PETHREAD cur = m->current_thread;
     if (m->ke && m->ke->running_thread && m->ke->running_thread == cur) {
@@ -46,12 +46,14 @@ static NTSTATUS pick_requestor(pssim_machine *m, HANDLE pid, PETHREAD *out, HAND
         if (pid && pid != cur->process->pid)
             return STATUS_INVALID_PARAMETER;
         *out = cur;
-        *out_pid = cur->process->pid;
+        if (out_pid)
+            *out_pid = cur->process->pid;
         return STATUS_SUCCESS;
     }
     if (!pid || pid == m->host_process->pid) {
         *out = m->host_thread;
-        *out_pid = m->host_process->pid;
+        if (out_pid)
+            *out_pid = m->host_process->pid;
         return STATUS_SUCCESS;
     }
     PEPROCESS p = PspLookupProcess(m, pid);
@@ -73,7 +75,8 @@ static NTSTATUS pick_requestor(pssim_machine *m, HANDLE pid, PETHREAD *out, HAND
     if (found->waiting)
         return STATUS_INVALID_DEVICE_STATE; /* its thread is blocked in a wait of its own */
     *out = found;
-    *out_pid = pid;
+    if (out_pid)
+        *out_pid = pid;
     return STATUS_SUCCESS;
 }
 
@@ -241,7 +244,7 @@ static NTSTATUS open_body(pssim_machine *m, void *arg)
     open_args *a = arg;
     PETHREAD requestor;
     HANDLE pid;
-    NTSTATUS st = pick_requestor(m, a->pid, &requestor, &pid);
+    NTSTATUS st = IopPickRequestor(m, a->pid, &requestor, &pid);
     if (!NT_SUCCESS(st))
         return st;
     /* The name as UTF-16 (WCHAR) units. */
@@ -373,7 +376,7 @@ static NTSTATUS rw_body(pssim_machine *m, void *arg)
         return STATUS_INVALID_HANDLE; /* its create never completed (IO-CLIENT-7) */
     PETHREAD requestor;
     HANDLE pid;
-    NTSTATUS st = pick_requestor(m, f->pid, &requestor, &pid);
+    NTSTATUS st = IopPickRequestor(m, f->pid, &requestor, &pid);
     if (!NT_SUCCESS(st))
         return st;
     PDEVICE_OBJECT target = top_of_stack(f->device);
@@ -482,7 +485,7 @@ static NTSTATUS close_body(pssim_machine *m, void *arg)
     pssim_device_file *f = arg;
     PETHREAD requestor;
     HANDLE pid;
-    NTSTATUS st = pick_requestor(m, f->pid, &requestor, &pid);
+    NTSTATUS st = IopPickRequestor(m, f->pid, &requestor, &pid);
     if (!NT_SUCCESS(st))
         requestor = m->host_thread; /* the process is gone: the system closes its handles */
     /* Requests still outstanding on this handle are cancelled first, as CancelIoEx would. */

@@ -162,6 +162,9 @@ static NTSTATUS load_body(pssim_machine *m, void *arg)
         drv->unloaded = true;
         return a->entry_status;
     }
+    /* IO-DEV-5: devices created in DriverEntry are ready once it returns. */
+    for (PDEVICE_OBJECT d = obj->DeviceObject; d; d = d->NextDevice)
+        d->Flags &= ~(ULONG)DO_DEVICE_INITIALIZING;
     if (a->out)
         *a->out = obj;
     return STATUS_SUCCESS;

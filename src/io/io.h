@@ -29,6 +29,12 @@ bool IopIrqlAtMost(struct pssim_machine *m, KIRQL max, const char *api, const vo
 /* The device object named `name` in the namespace (no reference taken), or NULL. */
 PDEVICE_OBJECT IopLookupDevice(struct pssim_machine *m, PCUNICODE_STRING name);
 
+/* The thread a user-mode request of process `pid` runs on (IO-CLIENT-1): the calling body thread
+ * (pid NULL or its own), the host thread for NULL or the host process, else the oldest live
+ * thread of pid. INVALID_PARAMETER when there is none, INVALID_DEVICE_STATE when it is blocked
+ * in a wait of its own. *out_pid (may be NULL) receives the process it belongs to. */
+NTSTATUS IopPickRequestor(struct pssim_machine *m, HANDLE pid, PETHREAD *out, HANDLE *out_pid);
+
 /* ---- symbolic links and names (symlink.c) ---- */
 void IopDestroySymbolicLinks(struct pssim_machine *m);
 PDEVICE_OBJECT IopResolveDeviceName(struct pssim_machine *m, const WCHAR *s, size_t n, WCHAR *rest,

@@ -8,15 +8,23 @@
 
 #define HANDLE_VALUE(index) ((ULONG_PTR)((index) + 1) * 4u)
 
-static HANDLE_TABLE *table_for(pssim_machine *m, bool kernel)
+static HANDLE_TABLE *table_for(pssim_machine *m, PEPROCESS process, bool kernel)
 {
     if (kernel)
         return &m->kernel_handles;
-    return &m->current_thread->process->handles;
+    return &process->handles;
 }
 
 NTSTATUS ObpInsertHandle(pssim_machine *m, PEPROCESS owner, bool kernel, void *object,
                          ACCESS_MASK granted, ULONG attributes, HANDLE *out)
+{
+    /* OBCB-7: process and thread handles run the ObRegisterCallbacks callbacks (callbacks.c). */
+    return ObpInsertHandleFiltered(m, OB_OPERATION_HANDLE_CREATE, NULL, owner, kernel, object,
+                                   granted, attributes, out);
+}
+
+NTSTATUS ObpInsertHandleRaw(pssim_machine *m, PEPROCESS owner, bool kernel, void *object,
+                            ACCESS_MASK granted, ULONG attributes, HANDLE *out)
 {
     HANDLE_TABLE *t = kernel ? &m->kernel_handles : &owner->handles;
     if (t->used == t->capacity) {
@@ -51,12 +59,17 @@ NTSTATUS ObpInsertHandle(pssim_machine *m, PEPROCESS owner, bool kernel, void *o
 
 HANDLE_TABLE_ENTRY *ObpLookupHandle(pssim_machine *m, HANDLE h)
 {
+    return ObpLookupHandleIn(m, m->current_thread->process, h);
+}
+
+HANDLE_TABLE_ENTRY *ObpLookupHandleIn(pssim_machine *m, PEPROCESS process, HANDLE h)
+{
     ULONG_PTR v = (ULONG_PTR)h;
     bool kernel = (v & OBP_KERNEL_HANDLE_FLAG) != 0;
     v &= ~OBP_KERNEL_HANDLE_FLAG;
     if (v == 0 || v % 4 != 0)
         return NULL;
-    HANDLE_TABLE *t = table_for(m, kernel);
+    HANDLE_TABLE *t = table_for(m, process, kernel);
     ULONG_PTR index = v / 4 - 1;
     if (index >= t->capacity || !t->entries[index].object)
         return NULL;
@@ -74,11 +87,16 @@ static void drop_entry(pssim_machine *m, HANDLE_TABLE *t, HANDLE_TABLE_ENTRY *e)
 
 NTSTATUS ObpCloseHandle(pssim_machine *m, HANDLE h)
 {
-    HANDLE_TABLE_ENTRY *e = ObpLookupHandle(m, h);
+    return ObpCloseHandleIn(m, m->current_thread->process, h);
+}
+
+NTSTATUS ObpCloseHandleIn(pssim_machine *m, PEPROCESS process, HANDLE h)
+{
+    HANDLE_TABLE_ENTRY *e = ObpLookupHandleIn(m, process, h);
     if (!e)
         return STATUS_INVALID_HANDLE;
     bool kernel = ((ULONG_PTR)h & OBP_KERNEL_HANDLE_FLAG) != 0;
-    drop_entry(m, table_for(m, kernel), e);
+    drop_entry(m, table_for(m, process, kernel), e);
     return STATUS_SUCCESS;
 }
 

@@ -73,14 +73,42 @@ typedef struct HANDLE_TABLE {
 /* Kernel handles have the top bit set, as on Windows (0xFFFFFFFF80000000 | index * 4). */
 #define OBP_KERNEL_HANDLE_FLAG ((ULONG_PTR)1 << (sizeof(ULONG_PTR) * 8 - 1))
 
+/* Inserts a handle in `owner`'s table (or the kernel table); process and thread handles go
+ * through the ObRegisterCallbacks callbacks first (OBCB-7, src/ob/callbacks.c). */
 NTSTATUS ObpInsertHandle(struct pssim_machine *m, PEPROCESS owner, bool kernel, void *object,
                          ACCESS_MASK granted, ULONG attributes, HANDLE *out);
+/* The table insertion alone, with no callbacks. */
+NTSTATUS ObpInsertHandleRaw(struct pssim_machine *m, PEPROCESS owner, bool kernel, void *object,
+                            ACCESS_MASK granted, ULONG attributes, HANDLE *out);
 /* Looks a handle up in the table it names (kernel or the current process's); no reference. */
 HANDLE_TABLE_ENTRY *ObpLookupHandle(struct pssim_machine *m, HANDLE h);
 NTSTATUS ObpCloseHandle(struct pssim_machine *m, HANDLE h);
+/* The same in `process`'s table instead of the current process's (ZwDuplicateObject). */
+HANDLE_TABLE_ENTRY *ObpLookupHandleIn(struct pssim_machine *m, PEPROCESS process, HANDLE h);
+NTSTATUS ObpCloseHandleIn(struct pssim_machine *m, PEPROCESS process, HANDLE h);
 void ObpDestroyHandleTable(struct pssim_machine *m, HANDLE_TABLE *t);
 /* Closes every handle of a table (process deletion). */
 void ObpSweepHandleTable(struct pssim_machine *m, HANDLE_TABLE *t);
+
+/* ---- ObRegisterCallbacks (src/ob/callbacks.c, docs/ob-callbacks.md) ---- */
+
+struct OBP_OPERATION;
+/* Per machine: the operation entries of every registration, one list per object type that
+ * supports callbacks (process, thread), highest altitude first; the live registrations; and
+ * the handle operations whose callbacks are running now. Zero-filled = nothing registered. */
+typedef struct OBP_CALLBACK_STATE {
+    LIST_ENTRY by_type[2];
+    LIST_ENTRY registrations;
+    struct OBP_OPERATION *in_flight;
+} OBP_CALLBACK_STATE;
+
+/* Inserts a handle as ObpInsertHandleRaw does, with the pre- and post-operation callbacks of
+ * `operation` (OB_OPERATION_HANDLE_CREATE or _DUPLICATE) around it when `object` is a process
+ * or thread. `source` is the duplicate's source process (NULL for a create); `owner` receives
+ * the handle. */
+NTSTATUS ObpInsertHandleFiltered(struct pssim_machine *m, ULONG operation, PEPROCESS source,
+                                 PEPROCESS owner, bool kernel, void *object, ACCESS_MASK granted,
+                                 ULONG attributes, HANDLE *out);
 
 /* Internal reference helpers that work on the given machine (no TLS lookup). */
 void ObpReference(void *o);

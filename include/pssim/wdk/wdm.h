@@ -447,6 +447,7 @@ NTKERNELAPI NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK Desire
                                                 KPROCESSOR_MODE AccessMode);
 NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
 NTSYSAPI NTSTATUS NTAPI NtClose(HANDLE Handle);
+#include "detail/ob_callbacks.h" /* ObRegisterCallbacks & co (docs/ob-callbacks.md) */
 
 /* ---- IRQL and critical regions (IRQL-1..3, SYNC-11) ---- */
 NTKERNELAPI KIRQL KeGetCurrentIrql(VOID);
