@@ -239,11 +239,13 @@ void KiSwitchToScheduler(pssim_machine *m, KI_YIELD why)
 }
 
 /* Switches into t on processor c until t's next scheduling point. */
-/* The dispatcher's invariants, checked before every switch into a thread: the summary bitmap
- * says exactly which ready lists are non-empty, the head of each list is a Ready thread queued
- * there at that priority, each processor's current thread is Running there, and the thread
- * about to run is current on its processor. A failure is a simulator bug: it stops the test
- * program with the broken invariant, never a driver's fault. */
+/* The dispatcher's invariants, checked on the processor about to switch into a thread (each
+ * processor is checked every time it switches): every ready list its summary bitmap marks is
+ * non-empty and headed by a Ready thread queued there at that priority (queue_insert and
+ * queue_remove are the only writers of the lists and keep unmarked lists empty), and the thread
+ * about to run is Running there. The cost is one step per marked list, so the check stays on in
+ * every build. A failure is a simulator bug: it stops the test program with the broken
+ * invariant, never a driver's fault. */
 static void invariant_failed(const char *what, uint32_t cpu, int priority)
 {
     fprintf(stderr, "pssim: dispatcher invariant broken: %s (processor %u, priority %d)\n", what,
@@ -251,25 +253,18 @@ static void invariant_failed(const char *what, uint32_t cpu, int priority)
     abort();
 }
 
-static void check_invariants(KI_DISPATCHER *d, KI_PROCESSOR *next_cpu, PETHREAD next)
+static void check_invariants(KI_PROCESSOR *c, PETHREAD next)
 {
-    for (uint32_t i = 0; i < d->cpu_count; i++) {
-        KI_PROCESSOR *c = &d->cpus[i];
-        for (int p = 0; p < KI_PRIORITIES; p++) {
-            bool listed = !IsListEmpty(&c->ready[p]);
-            if (listed != ((c->ready_summary >> p) & 1))
-                invariant_failed("ready summary bit differs from its list", i, p);
-            if (listed) {
-                PETHREAD h = CONTAINING_RECORD(c->ready[p].Flink, struct _KTHREAD, ready_link);
-                if (h->state != Ready || h->queued_priority != p || h->processor != i)
-                    invariant_failed("a queued thread is not Ready in that list", i, p);
-            }
-        }
-        if (c->current && (c->current->state != Running || c->current->processor != i))
-            invariant_failed("a current thread is not Running there", i, -1);
+    for (uint32_t marked = c->ready_summary; marked; marked &= marked - 1) {
+        int p = __builtin_ctz(marked);
+        if (IsListEmpty(&c->ready[p]))
+            invariant_failed("a ready list the summary marks is empty", c->number, p);
+        PETHREAD h = CONTAINING_RECORD(c->ready[p].Flink, struct _KTHREAD, ready_link);
+        if (h->state != Ready || h->queued_priority != p || h->processor != c->number)
+            invariant_failed("a queued thread is not Ready in that list", c->number, p);
     }
-    if (next_cpu->current != next)
-        invariant_failed("the thread to run is not current on its processor", next_cpu->number,
+    if (c->current != next || next->state != Running || next->processor != c->number)
+        invariant_failed("the thread to run is not Running on its processor", c->number,
                          next->priority);
 }
 
@@ -530,7 +525,7 @@ NTSTATUS KiRunScheduler(pssim_machine *m, uint64_t until_ns, PETHREAD waiter)
         if (t->in_work && t->work_left_ns > 0)
             continue; /* more work on a fresh quantum */
         t->in_work = false;
-        check_invariants(d, c, t);
+        check_invariants(c, t);
         run_thread(m, c, t);
         switch (d->last_yield) {
         case KI_YIELD_WORK:
