@@ -488,6 +488,112 @@ static void test_unhandled_major(void **state)
     pssim_machine_destroy(m);
 }
 
+/* IO-DEV-6, IRP-5: a filter attached on top of the echo device: the client's requests go to
+ * the top of the stack, the filter passes them down with IoSkipCurrentIrpStackLocation +
+ * IoCallDriver, and a completion routine it sets on reads sees the data coming back up. */
+static struct {
+    PDEVICE_OBJECT filter, lower;
+    int passed, completions;
+    char seen_on_the_way_up[8];
+} flt;
+
+static NTSTATUS filter_read_done(PDEVICE_OBJECT d, PIRP irp, PVOID context)
+{
+    (void)d;
+    (void)context;
+    flt.completions++;
+    if (NT_SUCCESS(irp->IoStatus.Status) && irp->IoStatus.Information >= 4)
+        memcpy(flt.seen_on_the_way_up, irp->AssociatedIrp.SystemBuffer, 4);
+    if (irp->PendingReturned)
+        IoMarkIrpPending(irp);
+    return STATUS_CONTINUE_COMPLETION;
+}
+
+static NTSTATUS filter_pass(PDEVICE_OBJECT d, PIRP irp)
+{
+    (void)d;
+    flt.passed++;
+    if (IoGetCurrentIrpStackLocation(irp)->MajorFunction == IRP_MJ_READ) {
+        IoCopyCurrentIrpStackLocationToNext(irp);
+        IoSetCompletionRoutine(irp, filter_read_done, NULL, TRUE, TRUE, TRUE);
+    } else {
+        IoSkipCurrentIrpStackLocation(irp);
+    }
+    return IoCallDriver(flt.lower, irp);
+}
+
+static VOID filter_unload(PDRIVER_OBJECT driver)
+{
+    IoDetachDevice(flt.lower);
+    IoDeleteDevice(driver->DeviceObject);
+}
+
+static NTSTATUS filter_entry(PDRIVER_OBJECT driver, PUNICODE_STRING reg)
+{
+    (void)reg;
+    driver->DriverUnload = filter_unload;
+    for (int i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        driver->MajorFunction[i] = filter_pass;
+    return IoCreateDevice(driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &flt.filter);
+}
+
+static PDEVICE_OBJECT echo_buffered; /* set by the test before loading the filter */
+
+static NTSTATUS filter_attach_entry(PDRIVER_OBJECT driver, PUNICODE_STRING reg)
+{
+    NTSTATUS st = filter_entry(driver, reg);
+    if (!NT_SUCCESS(st))
+        return st;
+    flt.filter->Flags |= DO_BUFFERED_IO;
+    st = IoAttachDeviceToDeviceStackSafe(flt.filter, echo_buffered, &flt.lower);
+    if (!NT_SUCCESS(st))
+        IoDeleteDevice(flt.filter);
+    return st;
+}
+
+static void test_filter_on_top(void **state)
+{
+    (void)state;
+    PDRIVER_OBJECT driver;
+    pssim_machine *m = machine_with_echo(&driver);
+    memset(&flt, 0, sizeof(flt));
+    for (PDEVICE_OBJECT d = driver->DeviceObject; d; d = d->NextDevice)
+        if (d->Flags & DO_BUFFERED_IO && !(d->Flags & DO_EXCLUSIVE))
+            echo_buffered = d;
+    PDRIVER_OBJECT filter = NULL;
+    assert_int_equal(pssim_driver_load(m, filter_attach_entry, "filter", 0, &filter),
+                     STATUS_SUCCESS);
+    assert_ptr_equal(flt.lower, echo_buffered);
+    assert_ptr_equal(echo_buffered->AttachedDevice, flt.filter);
+    assert_int_equal(flt.filter->StackSize, echo_buffered->StackSize + 1);
+    assert_ptr_equal(IoGetAttachedDevice(echo_buffered), flt.filter);
+    PDEVICE_OBJECT lower = IoGetLowerDeviceObject(flt.filter);
+    assert_ptr_equal(lower, echo_buffered);
+    ObDereferenceObject(lower);
+
+    pssim_device_file *f = NULL;
+    assert_int_equal(pssim_device_open(m, NULL, "\\??\\echobuf", &f), STATUS_SUCCESS);
+    assert_int_equal(seen.creates, 1); /* passed down to the echo driver */
+    uint64_t n = 0;
+    assert_int_equal(pssim_device_write(f, "stack", 5, &n), STATUS_SUCCESS);
+    char buf[8] = {0};
+    assert_int_equal(pssim_device_read(f, buf, sizeof(buf), &n), STATUS_SUCCESS);
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "stack", 5);
+    assert_int_equal(flt.completions, 1);
+    assert_memory_equal(flt.seen_on_the_way_up, "stac", 4);
+    assert_int_equal(pssim_device_close(f), STATUS_SUCCESS);
+    assert_int_equal(flt.passed, 5); /* create, write, read, cleanup, close */
+
+    /* Detached, the stack ends at the echo device again. */
+    assert_int_equal(pssim_driver_unload(m, filter), STATUS_SUCCESS);
+    assert_null(echo_buffered->AttachedDevice);
+    assert_int_equal(pssim_device_open(m, NULL, "\\??\\echobuf", &f), STATUS_SUCCESS);
+    assert_int_equal(pssim_device_close(f), STATUS_SUCCESS);
+    assert_int_equal(flt.passed, 5);
+    finish(m, driver);
+}
+
 /* IO-LINK-1/2: link names live in \?? (also reached as \DosDevices and \GLOBAL??), compared
  * without case; a name in use collides; deleting a missing link fails. */
 static NTSTATUS link_entry(PDRIVER_OBJECT driver, PUNICODE_STRING reg)
@@ -530,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_pending_and_cancel_on_close),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_unhandled_major),
+        cmocka_unit_test(test_filter_on_top),
         cmocka_unit_test(test_symbolic_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@ typedef struct IOP_DEVICE {
     LIST_ENTRY link; /* m->devices while not deleted (the namespace) */
     bool deleted;    /* IoDeleteDevice has run */
     UNICODE_STRING name;
+    PDEVICE_OBJECT attached_to; /* the device below it in its stack (IO-DEV-6) */
 } IOP_DEVICE;
 
 static uintptr_t align16(uintptr_t n)
@@ -240,4 +241,87 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     }
     unlink_device(d); /* the name goes at once; the memory when the last reference goes */
     ObpDereference(m, DeviceObject);
+}
+
+/* ---- device stacks (IO-DEV-6) ---- */
+
+PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)
+{
+    while (DeviceObject && DeviceObject->AttachedDevice)
+        DeviceObject = DeviceObject->AttachedDevice;
+    return DeviceObject;
+}
+
+PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject)
+{
+    PDEVICE_OBJECT top = IoGetAttachedDevice(DeviceObject);
+    if (top)
+        ObReferenceObject(top);
+    return top;
+}
+
+PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!m || !DeviceObject || !ObpIsLiveObject(m, DeviceObject))
+        return NULL;
+    PDEVICE_OBJECT lower = ((IOP_DEVICE *)DeviceObject)->attached_to;
+    if (lower)
+        ObReferenceObject(lower); /* the caller dereferences it */
+    return lower;
+}
+
+static NTSTATUS attach(PDEVICE_OBJECT source, PDEVICE_OBJECT target, PDEVICE_OBJECT *below)
+{
+    *below = NULL;
+    pssim_machine *m = pssim__current_machine();
+    if (!m || m->bugchecked)
+        return STATUS_NO_SUCH_DEVICE;
+    if (!IopIrqlAtMost(m, DISPATCH_LEVEL, "IoAttachDeviceToDeviceStack", source, "IO-DEV-6"))
+        return STATUS_NO_SUCH_DEVICE;
+    if (!source || !target || !ObpIsLiveObject(m, source) || !ObpIsLiveObject(m, target) ||
+        source->Type != IO_TYPE_DEVICE || target->Type != IO_TYPE_DEVICE)
+        return STATUS_INVALID_PARAMETER;
+    PDEVICE_OBJECT top = IoGetAttachedDevice(target);
+    IOP_DEVICE *t = (IOP_DEVICE *)top;
+    pssim_driver *drv = IopDriverOfObject(m, top->DriverObject);
+    /* A stack whose top is being deleted or whose driver is unloading takes no new device. */
+    if (t->deleted || !drv || drv->unload_ran || top == source)
+        return STATUS_NO_SUCH_DEVICE;
+    top->AttachedDevice = source;
+    ((IOP_DEVICE *)source)->attached_to = top;
+    source->StackSize = (CCHAR)(top->StackSize + 1);
+    if (source->AlignmentRequirement < top->AlignmentRequirement)
+        source->AlignmentRequirement = top->AlignmentRequirement;
+    source->SectorSize = top->SectorSize;
+    *below = top;
+    return STATUS_SUCCESS;
+}
+
+PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)
+{
+    PDEVICE_OBJECT below;
+    attach(SourceDevice, TargetDevice, &below);
+    return below;
+}
+
+NTSTATUS IoAttachDeviceToDeviceStackSafe(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice,
+                                         PDEVICE_OBJECT *AttachedToDeviceObject)
+{
+    PDEVICE_OBJECT below;
+    NTSTATUS st = attach(SourceDevice, TargetDevice, &below);
+    if (AttachedToDeviceObject)
+        *AttachedToDeviceObject = below;
+    return NT_SUCCESS(st) ? st : STATUS_NO_SUCH_DEVICE;
+}
+
+VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
+{
+    pssim_machine *m = pssim__current_machine();
+    if (!m || m->bugchecked || !TargetDevice || !ObpIsLiveObject(m, TargetDevice))
+        return;
+    PDEVICE_OBJECT upper = TargetDevice->AttachedDevice;
+    if (upper && ObpIsLiveObject(m, upper))
+        ((IOP_DEVICE *)upper)->attached_to = NULL;
+    TargetDevice->AttachedDevice = NULL;
 }

@@ -146,6 +146,10 @@ NTKERNELAPI HANDLE PsGetProcessInheritedFromUniqueProcessId(PEPROCESS Process);
 extern NTKERNELAPI PEPROCESS PsInitialSystemProcess;
 
 NTKERNELAPI LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment);
+/* Device stacks (docs/io.md IO-DEV-6). */
+NTKERNELAPI NTSTATUS IoAttachDeviceToDeviceStackSafe(PDEVICE_OBJECT SourceDevice,
+                                                     PDEVICE_OBJECT TargetDevice,
+                                                     PDEVICE_OBJECT *AttachedToDeviceObject);
 
 /* ---- queries (section 4) ---- */
 typedef enum _PROCESSINFOCLASS {

@@ -24,6 +24,7 @@ NTSYSAPI NTSTATUS NTAPI ZwOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAc
                                      POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
 NTKERNELAPI PEPROCESS PsGetCurrentThreadProcess(VOID);
 NTKERNELAPI HANDLE PsGetCurrentThreadProcessId(VOID);
+NTKERNELAPI PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,16 @@ typedef ULONG_PTR PFN_NUMBER, *PPFN_NUMBER;
 /* ---- object types, priority boosts ---- */
 #define IO_TYPE_IRP 0x00000006
 
+/* What a completion routine returns: go on up the stack, or stop (the routine owns the IRP). */
+#ifndef STATUS_CONTINUE_COMPLETION
+#define STATUS_CONTINUE_COMPLETION STATUS_SUCCESS
+#endif
+typedef enum _IO_COMPLETION_ROUTINE_RESULT {
+    ContinueCompletion = STATUS_CONTINUE_COMPLETION,
+    StopCompletion = STATUS_MORE_PROCESSING_REQUIRED
+} IO_COMPLETION_ROUTINE_RESULT,
+    *PIO_COMPLETION_ROUTINE_RESULT;
+
 #define IO_CD_ROM_INCREMENT 1
 #define IO_DISK_INCREMENT 1
 #define IO_KEYBOARD_INCREMENT 6
