@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <pssim/pssim.h>
+#include <pssim/cmocka.h>
 
 #include "procmon.h"
 
@@ -70,6 +71,7 @@ static int teardown(void **state)
     assert_int_equal(bytes, 0);
     assert_int_equal(blocks, 0);
     assert_int_equal(pssim_pool_report_leaks(f->m, print_leak, NULL), 0);
+    pssim_assert_no_verifier_reports(f->m); /* a good driver breaks no guideline */
     pssim_machine_destroy(f->m);
     free(f->ev);
     free(f);

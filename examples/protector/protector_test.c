@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <pssim/pssim.h>
+#include <pssim/cmocka.h>
 
 #include "protector.h"
 
@@ -86,6 +87,7 @@ static int teardown(void **state)
     assert_tag_empty(f->m, PROTECTOR_TAG_PROCESS);
     assert_tag_empty(f->m, PROTECTOR_TAG_NAME);
     assert_int_equal(pssim_pool_report_leaks(f->m, print_leak, NULL), 0);
+    pssim_assert_no_verifier_reports(f->m); /* a good driver breaks no guideline */
     pssim_machine_destroy(f->m);
     free(f);
     return 0;

@@ -103,6 +103,16 @@ int Teardown(void **state)
         pssim_pool_usage(f->m, kSysMonTag, &bytes, &blocks);
         if (bytes != 0 || blocks != 0 || pssim_pool_report_leaks(f->m, PrintLeak, nullptr) != 0)
             failed = -1;
+        if (pssim_verifier_report_count(f->m) != 0) { /* a good driver breaks no guideline */
+            size_t n = pssim_verifier_format(f->m, nullptr, 0);
+            char *text = static_cast<char *>(std::malloc(n + 1));
+            if (text != nullptr) {
+                pssim_verifier_format(f->m, text, n + 1);
+                print_error("verifier reports:\n%s", text);
+                std::free(text);
+            }
+            failed = -1;
+        }
         pssim_machine_destroy(f->m);
     }
     std::free(f->buffer);

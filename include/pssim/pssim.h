@@ -40,6 +40,33 @@ typedef struct pssim_machine pssim_machine; /* opaque */
     1 /* PROC-REG-7: what the DDI pages say (STATUS_INVALID_PARAMETER)                             \
        */
 
+/* The verifier's rules (docs/verifier.md): X(enum, rule ID, short name, default action,
+ * guideline). Each rule is off, warn (report and go on) or fail (report and stop the machine
+ * with bug check 0xC4, P1 = PSSIM_VERIFIER_BUGCHECK_BASE + the rule). */
+#define PSSIM_VERIFIER_RULE_LIST(X)                                                                \
+    X(PSSIM_VRULE_SLOW_ROUTINE, "GUIDE-1", "slow-routine", PSSIM_VERIFIER_WARN,                    \
+      "Do little and return fast: a notify or Ob callback routine ran past its budget of "         \
+      "virtual time or kernel calls.")                                                             \
+    X(PSSIM_VRULE_BLOCKING_CALL, "GUIDE-4", "blocking-call", PSSIM_VERIFIER_WARN,                  \
+      "Do not make calls that block: a notify routine waited (a wait with a non-zero or no "       \
+      "timeout, a delay).")                                                                        \
+    X(PSSIM_VRULE_UNLOAD_LEFTOVERS, "BUGCHECK-3", "unload-leftovers", PSSIM_VERIFIER_WARN,         \
+      "Unload only after undoing everything that can call into the driver: notify routines, "      \
+      "Ob callbacks, queued work items, running system threads.")
+
+typedef enum pssim_verifier_rule {
+#define PSSIM_VRULE_ENUM(e, id, name, action, text) e,
+    PSSIM_VERIFIER_RULE_LIST(PSSIM_VRULE_ENUM)
+#undef PSSIM_VRULE_ENUM
+        PSSIM_VERIFIER_RULE_COUNT
+} pssim_verifier_rule;
+
+#define PSSIM_VERIFIER_DEFAULT 0 /* the rule's own default (the table) */
+#define PSSIM_VERIFIER_OFF 1
+#define PSSIM_VERIFIER_WARN 2
+#define PSSIM_VERIFIER_FAIL 3
+#define PSSIM_VERIFIER_BUGCHECK_BASE 0x00F00000 /* 0xC4's P1 for a failing rule (pssim's own) */
+
 typedef struct pssim_config {
     uint32_t cpu_count;           /* simulated processors, 1..64; default 1 */
     uint64_t seed;                /* every random choice derives from it; default 0 */
@@ -57,6 +84,12 @@ typedef struct pssim_config {
     int64_t boot_system_time; /* KeQuerySystemTime at virtual time 0, in 100 ns units since
                                  1601-01-01; default 2026-01-01T00:00:00Z */
     bool debug_print_stderr;  /* also echo DbgPrint output to stderr; default false */
+    /* The verifier (docs/verifier.md): an action per rule (PSSIM_VERIFIER_*; 0 = the rule's
+     * default), and the GUIDE-1 budget of one routine call: virtual time (default 1 ms) and
+     * kernel calls (default 1000). */
+    uint8_t verifier[PSSIM_VERIFIER_RULE_COUNT];
+    uint64_t verifier_budget_ns;
+    uint32_t verifier_budget_calls;
     uint64_t kernel_call_cost_ns; /* virtual time each call into the simulated kernel (a WDK
                                      routine) costs the calling thread, charged at its next
                                      scheduling point; default 0 (docs/execution.md) */
@@ -233,7 +266,8 @@ PSSIM_API NTSTATUS pssim_thread_queue_user_apc(pssim_machine *m, HANDLE tid, pss
     X(PSSIM_TRACE_CPU_WORK, "work")      /* a thread computes (a = ns) */                          \
     X(PSSIM_TRACE_THREAD_EXIT, "exit")   /* a thread has terminated (a = status) */                \
     X(PSSIM_TRACE_NOTIFY_CALL, "notify") /* a notify routine is called (a = kind) */               \
-    X(PSSIM_TRACE_BUG_CHECK, "bugcheck") /* the machine stops (a = code) */
+    X(PSSIM_TRACE_BUG_CHECK, "bugcheck") /* the machine stops (a = code) */                        \
+    X(PSSIM_TRACE_VERIFIER, "verifier")  /* a verifier report (a = rule, b = action) */
 
 typedef enum pssim_trace_kind {
 #define PSSIM_TRACE_ENUM(name, text) name,
@@ -262,6 +296,41 @@ PSSIM_API size_t pssim_trace_format_text(const pssim_machine *m, char *buf, size
 /* Writes the trace as Chrome trace JSON (opens in Perfetto: one track per processor) to the
  * file at path. */
 PSSIM_API NTSTATUS pssim_trace_write_chrome_json(const pssim_machine *m, const char *path);
+
+/* ---------------------------------------------------------------------------------------------
+ * The verifier (added; docs/verifier.md): what a driver does inside its notify routines and Ob
+ * callbacks, and what it leaves behind at unload, checked against Microsoft's guidelines
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct pssim_verifier_report {
+    uint32_t rule;     /* pssim_verifier_rule */
+    uint32_t action;   /* PSSIM_VERIFIER_WARN or PSSIM_VERIFIER_FAIL */
+    char driver[64];   /* the driver at fault ("" for the host image) */
+    char routine[128]; /* its routine (symbol when the host can tell, else the address) */
+    uint64_t tid;      /* the thread */
+    uint32_t cpu;      /* the processor */
+    uint64_t time_ns;  /* virtual time */
+    char call[48];     /* the offending call ("KeWaitForSingleObject"), "" when none */
+    char text[512];    /* what happened, the guideline, and the fix */
+} pssim_verifier_report;
+
+/* The rule's ID ("GUIDE-4"), short name ("blocking-call") and guideline; never NULL. */
+PSSIM_API const char *pssim_verifier_rule_id(uint32_t rule);
+PSSIM_API const char *pssim_verifier_rule_name(uint32_t rule);
+PSSIM_API const char *pssim_verifier_rule_guideline(uint32_t rule);
+/* The rule with this ID or short name, or PSSIM_VERIFIER_RULE_COUNT. */
+PSSIM_API uint32_t pssim_verifier_rule_lookup(const char *id_or_name);
+/* Sets a rule's action at run time (PSSIM_VERIFIER_OFF/WARN/FAIL, or DEFAULT); rule
+ * PSSIM_VERIFIER_RULE_COUNT sets every rule. */
+PSSIM_API NTSTATUS pssim_verifier_set(pssim_machine *m, uint32_t rule, int action);
+PSSIM_API int pssim_verifier_get(const pssim_machine *m, uint32_t rule);
+/* The reports so far, oldest first (at most 4096 are kept; later ones are counted). */
+PSSIM_API uint32_t pssim_verifier_report_count(const pssim_machine *m);
+PSSIM_API NTSTATUS pssim_verifier_report_get(const pssim_machine *m, uint32_t index,
+                                             pssim_verifier_report *out);
+PSSIM_API void pssim_verifier_reports_clear(pssim_machine *m);
+/* Every report as readable text, like snprintf (returns the length the whole text needs). */
+PSSIM_API size_t pssim_verifier_format(const pssim_machine *m, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------------------------------
  * Bug checks

@@ -91,6 +91,9 @@ static NTSTATUS validate_config(const pssim_config *cfg)
         return STATUS_INVALID_PARAMETER;
     if (cfg->quantum_ns == 0 || cfg->boot_system_time < 0)
         return STATUS_INVALID_PARAMETER;
+    for (int r = 0; r < PSSIM_VERIFIER_RULE_COUNT; r++)
+        if (cfg->verifier[r] > PSSIM_VERIFIER_FAIL)
+            return STATUS_INVALID_PARAMETER;
     return STATUS_SUCCESS;
 }
 
@@ -151,6 +154,7 @@ NTSTATUS pssim_machine_create(const pssim_config *cfg, pssim_machine **out)
     if (!m)
         return STATUS_INSUFFICIENT_RESOURCES;
     m->cfg = *cfg;
+    pssim__verifier_init(m);
     m->boot_id = (cfg->seed ^ 0x5ca1ab1eULL) & 0xFFFF;
     InitializeListHead(&m->all_objects);
     InitializeListHead(&m->process_list);
@@ -214,6 +218,7 @@ void pssim_machine_destroy(pssim_machine *m)
     }
     PspFreeNotifyTables(m);
     IopDestroySymbolicLinks(m);
+    pssim__verifier_free(m);
     PspPicoFree(m);
     PspFreeUnicodeString(&m->ntdll_name);
     pssim__free(m->debug_log);

@@ -12,6 +12,7 @@
 #include "ps/cid_table.h"
 #include "ps/ps.h"
 #include "trace/trace.h"
+#include "verifier/verifier.h"
 
 #define PSSIM_DEBUG_LOG_SIZE 65536
 #define PSSIM_OBJECT_CACHE_CLASSES 128 /* 16-byte classes: objects up to 2 KiB */
@@ -92,6 +93,9 @@ struct pssim_machine {
     /* Every push-lock release wakes every push-lock waiter, who then re-check (src/ex). */
     KEVENT push_lock_released;
     bool push_lock_event_ready;
+
+    /* The verifier's actions and reports (src/verifier). */
+    pssim_verifier_state verifier;
 
     /* The event stream (src/trace). */
     pssim_trace_buffer trace;

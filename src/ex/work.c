@@ -253,3 +253,15 @@ void ExpDestroyWorkQueues(pssim_machine *m)
     pssim__free(m->work);
     m->work = NULL;
 }
+
+uint32_t ExpCountQueuedItemsOf(pssim_machine *m, const pssim_driver *drv)
+{
+    uint32_t n = 0;
+    for (int i = 0; m->work && i < EXP_QUEUES; i++) {
+        EX_WORK_QUEUE *q = &m->work->queues[i];
+        for (uint32_t k = 0; k < q->owner_count; k++)
+            if (q->owners[(q->owner_head + k) % q->owner_capacity].driver == drv)
+                n++;
+    }
+    return n;
+}

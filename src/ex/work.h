@@ -16,4 +16,7 @@ bool ExpCheckQueueCall(struct pssim_machine *m, PVOID item, WORK_QUEUE_TYPE type
 void ExpQueueWorkItem(struct pssim_machine *m, PWORK_QUEUE_ITEM item, WORK_QUEUE_TYPE type,
                       struct pssim_driver *owner);
 
+/* How many items drv queued that have not started yet (the verifier's unload check). */
+uint32_t ExpCountQueuedItemsOf(struct pssim_machine *m, const struct pssim_driver *drv);
+
 #endif

@@ -204,6 +204,9 @@ static NTSTATUS unload_body(pssim_machine *m, void *arg)
     if (!a->object->DriverUnload)
         return STATUS_INVALID_DEVICE_REQUEST; /* a driver without DriverUnload stays loaded */
     PspRunOnThread(m, m->system_thread, run_unload, a);
+    pssim__verifier_unload_checks(m, a->drv);
+    if (m->bugchecked)
+        return PSSIM_STATUS_BUGCHECK;
     IopDriverUnloadRan(a->drv);
     pssim__advance(m, m->cfg.event_cost_ns);
     return STATUS_SUCCESS;

@@ -330,6 +330,8 @@ static bool begin_wait(pssim_machine *m, bool zero_timeout, bool null_timeout, c
 {
     KIRQL irql = m->current_thread->irql;
     if (irql < DISPATCH_LEVEL || (irql == DISPATCH_LEVEL && zero_timeout)) {
+        if (!zero_timeout)
+            pssim__verifier_blocking_call(m, api); /* GUIDE-4, inside a notify routine */
         KiChargeKernelCalls(m);
         return !m->bugchecked;
     }

@@ -700,3 +700,17 @@ NTSTATUS pssim_process_open(pssim_machine *m, HANDLE requestor_pid, HANDLE targe
         *granted = a.granted;
     return st;
 }
+
+uint32_t ObpCountRegistrationsOf(pssim_machine *m, const pssim_driver *drv)
+{
+    OBP_CALLBACK_STATE *st = &m->ob_callbacks;
+    uint32_t n = 0;
+    if (!st->registrations.Flink)
+        return 0; /* never initialised: nothing registered */
+    for (LIST_ENTRY *e = st->registrations.Flink; e != &st->registrations; e = e->Flink) {
+        OBP_REGISTRATION *r = CONTAINING_RECORD(e, OBP_REGISTRATION, link);
+        if (r->owner == drv && !r->unregistering)
+            n++;
+    }
+    return n;
+}

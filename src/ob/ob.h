@@ -8,6 +8,7 @@
 #include <pssim/wdk/ntifs.h>
 
 struct pssim_machine;
+struct pssim_driver;
 
 /* The kinds of object the simulator creates; OBJECT_TYPE records carry one. */
 typedef enum pssim_object_kind {
@@ -101,6 +102,9 @@ typedef struct OBP_CALLBACK_STATE {
     LIST_ENTRY registrations;
     struct OBP_OPERATION *in_flight;
 } OBP_CALLBACK_STATE;
+
+/* How many Ob callback registrations drv has not unregistered (the verifier's unload check). */
+uint32_t ObpCountRegistrationsOf(struct pssim_machine *m, const struct pssim_driver *drv);
 
 /* Inserts a handle as ObpInsertHandleRaw does, with the pre- and post-operation callbacks of
  * `operation` (OB_OPERATION_HANDLE_CREATE or _DUPLICATE) around it when `object` is a process

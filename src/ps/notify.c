@@ -380,8 +380,8 @@ NTSTATUS PsRemoveLoadImageNotifyRoutine(PLOAD_IMAGE_NOTIFY_ROUTINE NotifyRoutine
 /* ---- invocation ---- */
 
 /* Takes a rundown reference on the block, or raises 0xCE when its driver is gone. */
-static void acquire_block(pssim_machine *m, PSP_NOTIFY_TABLE *t, unsigned slot,
-                          PSP_NOTIFY_SLOT *blk, const char *event)
+static void acquire_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_TABLE *t,
+                          unsigned slot, PSP_NOTIFY_SLOT *blk, const char *event)
 {
     if (blk->owner && blk->owner->unloaded) {
         char who[128];
@@ -399,6 +399,7 @@ static void acquire_block(pssim_machine *m, PSP_NOTIFY_TABLE *t, unsigned slot,
     if (cur->held_count < PSP_MAX_HELD_BLOCKS)
         cur->held_blocks[cur->held_count] = blk;
     cur->held_count++;
+    pssim__verifier_routine_enter(m, vc);
 }
 
 static void trace_call(pssim_machine *m, int what, bool create)
@@ -406,8 +407,10 @@ static void trace_call(pssim_machine *m, int what, bool create)
     PSSIM_TRACE_NOTIFY(m, m->current_thread->tid, what, create ? 1 : 0);
 }
 
-static void release_block(pssim_machine *m, PSP_NOTIFY_SLOT *blk)
+static void release_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_TABLE *t,
+                          PSP_NOTIFY_SLOT *blk)
 {
+    pssim__verifier_routine_leave(m, vc, blk->owner, fn_addr(blk->routine), t->what);
     m->current_thread->held_count--;
     if (--blk->active == 0 && blk->removing)
         KeSetEvent(&blk->drained, IO_NO_INCREMENT, FALSE); /* the remover may go on */
@@ -456,6 +459,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
     cur->kernel_apc_disable++;
     for (unsigned i = 0; i < t->limit; i++) {
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
+        pssim_verifier_call vc;
         if (!blk)
             continue;
         if (pico && blk->flavour != PSP_PROCESS_EX2)
@@ -477,7 +481,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
             info.CreationStatus = STATUS_SUCCESS; /* PROC-NOTIFY-7 */
             info_built = true;
         }
-        acquire_block(m, t, i, blk, create ? "process-create" : "process-exit");
+        acquire_block(m, &vc, t, i, blk, create ? "process-create" : "process-exit");
         trace_call(m, PSP_CALL_PROCESS, create);
         KIRQL irql = cur->irql;
         SHORT apc = cur->kernel_apc_disable;
@@ -492,7 +496,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
             }
         });
         check_return_state(m, blk, PSP_CALL_PROCESS, irql, apc);
-        release_block(m, blk);
+        release_block(m, &vc, t, blk);
         if (create && info_built && info.CreationStatus < 0) {
             /* PROC-NOTIFY-7: the first denial ends the create loop. */
             *creation_status = info.CreationStatus;
@@ -517,6 +521,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
     }
     for (unsigned i = 0; i < t->limit; i++) {
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
+        pssim_verifier_call vc;
         if (!blk)
             continue;
         uint8_t f = blk->flavour;
@@ -531,7 +536,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
             wanted = f == PSP_THREAD_PLAIN || f == PSP_THREAD_SUBSYSTEMS; /* -1, -7, SYSTHREAD-10 */
         if (!wanted)
             continue;
-        acquire_block(m, t, i, blk, create ? "thread-create" : "thread-exit");
+        acquire_block(m, &vc, t, i, blk, create ? "thread-create" : "thread-exit");
         trace_call(m, PSP_CALL_THREAD, create);
         KIRQL irql = cur->irql;
         SHORT apc = cur->kernel_apc_disable;
@@ -540,7 +545,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
             r(thread->process->pid, thread->tid, create ? TRUE : FALSE);
         });
         check_return_state(m, blk, PSP_CALL_THREAD, irql, apc);
-        release_block(m, blk);
+        release_block(m, &vc, t, blk);
     }
     if (guarded) {
         cur->kernel_apc_disable--;
@@ -568,6 +573,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
     cur->kernel_apc_disable++; /* IMAGE-NOTIFY-6 */
     for (unsigned i = 0; i < t->limit; i++) {
         PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
+        pssim_verifier_call vc;
         if (!blk)
             continue;
         /* Each routine gets its own copy: what one routine scribbles, the next never sees. */
@@ -581,7 +587,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
         ex.ImageInfo.ImageSize = (SIZE_T)size;
         ex.FileObject = file;
         UNICODE_STRING name_copy = *name;
-        acquire_block(m, t, i, blk, "image-load");
+        acquire_block(m, &vc, t, i, blk, "image-load");
         trace_call(m, PSP_CALL_IMAGE, true);
         KIRQL irql = cur->irql;
         SHORT apc = cur->kernel_apc_disable;
@@ -590,7 +596,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
             r(&name_copy, pid, &ex.ImageInfo);
         });
         check_return_state(m, blk, PSP_CALL_IMAGE, irql, apc);
-        release_block(m, blk);
+        release_block(m, &vc, t, blk);
     }
     cur->kernel_apc_disable--;
     if (file && temporary)
@@ -622,4 +628,26 @@ void PspFreeNotifyTables(pssim_machine *m)
             pssim__free(slot_array(tables[k])[i]);
             slot_array(tables[k])[i] = NULL;
         }
+}
+
+uint32_t PspDescribeRoutinesOf(pssim_machine *m, const pssim_driver *drv, char *buf, size_t size)
+{
+    PSP_NOTIFY_TABLE *tables[3] = {&m->process_notify, &m->thread_notify, &m->image_notify};
+    uint32_t n = 0;
+    size_t at = 0;
+    for (int k = 0; k < 3; k++) {
+        PSP_NOTIFY_TABLE *t = tables[k];
+        for (unsigned i = 0; i < t->limit; i++) {
+            PSP_NOTIFY_SLOT *blk = slot_array(t)[i];
+            if (!blk || blk->owner != drv || blk->removing)
+                continue;
+            char who[128];
+            describe_routine(blk->routine, who, sizeof(who));
+            int w = snprintf(at < size ? buf + at : NULL, at < size ? size - at : 0, "%s%s %s",
+                             n ? ", " : "", flavour_api(blk->flavour), who);
+            at += w > 0 ? (size_t)w : 0;
+            n++;
+        }
+    }
+    return n;
 }

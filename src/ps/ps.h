@@ -186,6 +186,10 @@ void PspPicoForget(struct pssim_machine *m, const void *object);
 void PspPicoFree(struct pssim_machine *m);
 
 void PspNotifyTablesInit(struct pssim_machine *m);
+/* The notify routines drv still has registered, as "PsSetXxx routine, ..." into buf; returns
+ * how many (the verifier's unload check). */
+uint32_t PspDescribeRoutinesOf(struct pssim_machine *m, const struct pssim_driver *drv, char *buf,
+                               size_t size);
 void PspFreeNotifyTables(struct pssim_machine *m);
 void PspCallProcessNotifyRoutines(struct pssim_machine *m, PEPROCESS process, PETHREAD creator,
                                   bool create, NTSTATUS *creation_status);

@@ -182,6 +182,9 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
     NTSTATUS st = create_body_thread(m, process, StartRoutine, StartContext, 0, 0, 0, false, &t);
     if (!NT_SUCCESS(st))
         return st;
+    pssim_driver *drv = pssim__current_driver(m);
+    if (drv != &m->host_image)
+        t->current_driver = drv; /* its body is the driver's code (pssim__current_driver) */
     /* SYSTHREAD-3: a kernel handle when asked, or when the caller is in the System process. */
     bool kernel = (attributes & OBJ_KERNEL_HANDLE) || cur->process->is_system;
     st = ObpInsertHandle(
