@@ -44,12 +44,12 @@
 #define IMAGE_PATH "\\Device\\HarddiskVolume3\\Windows\\System32\\notepad.exe"
 
 typedef struct bench_sizes {
-    uint64_t warmup;          /* simulated lifecycles before timing */
-    uint64_t max_lifecycles;  /* timed simulated lifecycles, at most */
-    double max_seconds;       /* ... or this long, whichever comes first */
+    uint64_t warmup;         /* simulated lifecycles before timing */
+    uint64_t max_lifecycles; /* timed simulated lifecycles, at most */
+    double max_seconds;      /* ... or this long, whichever comes first */
     uint64_t fork_warmup;
     uint64_t fork_iterations;
-    uint64_t live_objects;    /* N for the memory figures */
+    uint64_t live_objects; /* N for the memory figures */
 } bench_sizes;
 
 static const bench_sizes full_sizes = {20000, 2000000, 2.0, 20, 2000, 10000};
@@ -104,10 +104,15 @@ static void check(NTSTATUS st, const char *what)
         fail(what, st);
 }
 
-static pssim_machine *new_machine_with_routines(void)
+/* verifier: the action of every verifier rule (PSSIM_VERIFIER_OFF, or _WARN = every rule on). */
+static pssim_machine *new_machine_with_routines(int verifier)
 {
+    pssim_config cfg;
+    pssim_config_init(&cfg);
+    for (int r = 0; r < PSSIM_VERIFIER_RULE_COUNT; r++)
+        cfg.verifier[r] = (uint8_t)verifier;
     pssim_machine *m = NULL;
-    check(pssim_machine_create(NULL, &m), "pssim_machine_create");
+    check(pssim_machine_create(&cfg, &m), "pssim_machine_create");
     check(PsSetCreateProcessNotifyRoutine(on_process, FALSE), "PsSetCreateProcessNotifyRoutine");
     check(PsSetCreateThreadNotifyRoutine(on_thread), "PsSetCreateThreadNotifyRoutine");
     check(PsSetLoadImageNotifyRoutine(on_image), "PsSetLoadImageNotifyRoutine");
@@ -130,12 +135,11 @@ static void run_lifecycles(pssim_machine *m, const pssim_process_params *params,
     }
 }
 
-
 /* ---- (a) simulated lifecycles ---- */
 
-static double bench_simulated(const bench_sizes *sz)
+static double bench_simulated(const bench_sizes *sz, int verifier)
 {
-    pssim_machine *m = new_machine_with_routines();
+    pssim_machine *m = new_machine_with_routines(verifier);
     pssim_process_params params;
     pssim_process_params_init(&params);
     params.image_path = IMAGE_PATH;
@@ -161,7 +165,8 @@ static double bench_simulated(const bench_sizes *sz)
     /* Every lifecycle: process create + exit, thread create + exit, EXE + ntdll image loads. */
     uint64_t total = sz->warmup + done;
     printf("(a) simulated lifecycle (create Win32 process with its initial thread, terminate), "
-           "3 routines registered\n");
+           "3 routines registered, every verifier rule %s\n",
+           verifier == PSSIM_VERIFIER_OFF ? "off" : "on");
     printf("    %llu lifecycles in %.3f s (after %llu warm-up)\n", (unsigned long long)done,
            elapsed, (unsigned long long)sz->warmup);
     printf("    routine calls: process %llu, thread %llu, image %llu; expected %llu each "
@@ -226,7 +231,7 @@ static double bench_fork(const bench_sizes *sz)
 static void bench_memory(const bench_sizes *sz, double *per_process, double *per_thread)
 {
     uint64_t before_machine = pssim__alloc_bytes_in_use();
-    pssim_machine *m = new_machine_with_routines();
+    pssim_machine *m = new_machine_with_routines(PSSIM_VERIFIER_DEFAULT);
     pssim_process_params params;
     pssim_process_params_init(&params);
     params.image_path = IMAGE_PATH;
@@ -293,7 +298,8 @@ int main(int argc, char **argv)
     if (quick)
         printf("--quick: tiny counts; the figures below are not judged\n");
 
-    double sim = bench_simulated(sz);
+    double sim = bench_simulated(sz, PSSIM_VERIFIER_WARN);
+    double sim_off = bench_simulated(sz, PSSIM_VERIFIER_OFF);
     double host = bench_fork(sz);
     double per_process, per_thread;
     bench_memory(sz, &per_process, &per_thread);
@@ -308,6 +314,8 @@ int main(int argc, char **argv)
            TARGET_BYTES_PER_PROCESS, verdict(per_process <= TARGET_BYTES_PER_PROCESS, quick));
     printf("  bytes per live thread            %14.1f   <= %9.0f  %s\n", per_thread,
            TARGET_BYTES_PER_THREAD, verdict(per_thread <= TARGET_BYTES_PER_THREAD, quick));
-    printf("  (fork loop: %.0f lifecycles/s)\n", host);
+    printf("  verifier all on: slowdown vs off %8.2fx   <= %9.0fx  %s\n", sim_off / sim, 2.0,
+           verdict(sim_off / sim <= 2.0, quick));
+    printf("  (fork loop: %.0f lifecycles/s; verifier off: %.0f lifecycles/s)\n", host, sim_off);
     return 0;
 }
