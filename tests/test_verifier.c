@@ -339,6 +339,97 @@ static void test_unload_leftovers(void **state)
     pssim_machine_destroy(m);
 }
 
+/* GUIDE-6 / WORK-10: a routine that queues a work item and then waits (here for the event the
+ * item would set) is reported; one that queues and returns is not; a routine waiting on a
+ * thread of its own driver is reported too. */
+static enum { QUEUE_AND_RETURN, QUEUE_AND_WAIT, WAIT_OWN_THREAD } work_mode;
+static KEVENT item_done;
+static WORK_QUEUE_ITEM work;
+static PETHREAD own_thread;
+
+static VOID sets_done(PVOID p)
+{
+    (void)p;
+    KeSetEvent(&item_done, IO_NO_INCREMENT, FALSE);
+}
+
+static VOID hands_off_routine(HANDLE parent, HANDLE pid, BOOLEAN create)
+{
+    (void)parent;
+    (void)pid;
+    if (!create)
+        return;
+    LARGE_INTEGER t;
+    t.QuadPart = -10; /* 1 us: short, so only the rule under test fires besides GUIDE-4 */
+    if (work_mode == WAIT_OWN_THREAD) {
+        KeWaitForSingleObject(own_thread, Executive, KernelMode, FALSE, &t);
+        return;
+    }
+    ExInitializeWorkItem(&work, sets_done, NULL);
+    ExQueueWorkItem(&work, DelayedWorkQueue);
+    if (work_mode == QUEUE_AND_WAIT)
+        KeWaitForSingleObject(&item_done, Executive, KernelMode, FALSE, &t);
+}
+
+static VOID handoff_unload(PDRIVER_OBJECT d)
+{
+    (void)d;
+    PsSetCreateProcessNotifyRoutine(hands_off_routine, TRUE);
+    if (own_thread) {
+        KeSetEvent(&never, IO_NO_INCREMENT, FALSE);
+        KeWaitForSingleObject(own_thread, Executive, KernelMode, FALSE, NULL);
+        ObDereferenceObject(own_thread);
+        own_thread = NULL;
+    }
+}
+
+static NTSTATUS handoff_entry(PDRIVER_OBJECT d, PUNICODE_STRING reg)
+{
+    (void)reg;
+    d->DriverUnload = handoff_unload;
+    KeInitializeEvent(&item_done, NotificationEvent, FALSE);
+    KeInitializeEvent(&never, NotificationEvent, FALSE);
+    HANDLE h;
+    NTSTATUS st = PsCreateSystemThread(&h, THREAD_ALL_ACCESS, NULL, NULL, NULL, thread_waits, NULL);
+    if (!NT_SUCCESS(st))
+        return st;
+    st = ObReferenceObjectByHandle(h, SYNCHRONIZE, NULL, KernelMode, (PVOID *)&own_thread, NULL);
+    ZwClose(h);
+    if (!NT_SUCCESS(st))
+        return st;
+    return PsSetCreateProcessNotifyRoutine(hands_off_routine, FALSE);
+}
+
+static void test_waits_for_own_work(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        pssim_machine *m = machine_with(PSSIM_VERIFIER_WARN);
+        pssim_verifier_set(m, PSSIM_VRULE_BLOCKING_CALL, PSSIM_VERIFIER_OFF);
+        PDRIVER_OBJECT d = NULL;
+        assert_int_equal(pssim_driver_load(m, handoff_entry, "handoff", 0, &d), STATUS_SUCCESS);
+        work_mode = round == 0 ? QUEUE_AND_RETURN : round == 1 ? QUEUE_AND_WAIT : WAIT_OWN_THREAD;
+        assert_non_null(new_process(m, "\\??\\C:\\x.exe"));
+        if (work_mode == QUEUE_AND_RETURN) {
+            assert_int_equal(pssim_verifier_report_count(m), 0);
+        } else {
+            assert_int_equal(count_rule(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK), 1);
+            const pssim_verifier_report *r = report(m, 0);
+            assert_int_equal(r->rule, PSSIM_VRULE_WAIT_FOR_OWN_WORK);
+            assert_string_equal(r->driver, "handoff");
+            assert_non_null(strstr(r->text, work_mode == QUEUE_AND_WAIT
+                                                ? "after queueing a work item"
+                                                : "a thread of its own driver"));
+        }
+        /* The host's own waits are not routines: nothing to report. */
+        pssim_verifier_reports_clear(m);
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_POSSIBLE_DEADLOCK);
+        assert_int_equal(pssim_driver_unload(m, d), STATUS_SUCCESS);
+        pssim_assert_no_verifier_reports(m);
+        pssim_machine_destroy(m);
+    }
+}
+
 /* PSSIM_VERIFIER in the environment overrides the config (run by CTest as test_verifier_env with
  * PSSIM_VERIFIER="slow-routine=off,GUIDE-4=fail,bogus"). */
 static void test_environment_override(void **state)
@@ -364,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_slow_routine),
         cmocka_unit_test(test_slow_routine_by_calls),
         cmocka_unit_test(test_unload_leftovers),
+        cmocka_unit_test(test_waits_for_own_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,9 @@ typedef struct pssim_machine pssim_machine; /* opaque */
     X(PSSIM_VRULE_BLOCKING_CALL, "GUIDE-4", "blocking-call", PSSIM_VERIFIER_WARN,                  \
       "Do not make calls that block: a notify routine waited (a wait with a non-zero or no "       \
       "timeout, a delay).")                                                                        \
+    X(PSSIM_VRULE_WAIT_FOR_OWN_WORK, "GUIDE-6", "waits-for-own-work", PSSIM_VERIFIER_WARN,         \
+      "Hand slow work to a worker thread and do not wait for it: a notify routine waited after "   \
+      "queueing a work item, or waited for a thread of its own driver.")                           \
     X(PSSIM_VRULE_UNLOAD_LEFTOVERS, "BUGCHECK-3", "unload-leftovers", PSSIM_VERIFIER_WARN,         \
       "Unload only after undoing everything that can call into the driver: notify routines, "      \
       "Ob callbacks, queued work items, running system threads.")

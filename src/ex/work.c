@@ -217,6 +217,7 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
                         "ExQueueWorkItem(%p) with no routine (WORK-11).", (void *)WorkItem);
         return;
     }
+    pssim__verifier_work_queued(m);
     ExpQueueWorkItem(m, WorkItem, QueueType, pssim__current_driver(m));
 }
 

@@ -147,6 +147,7 @@ static void queue_item(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine,
     ObpReference(item->io_object);
     IopPinDriver(item->driver);
     ExInitializeWorkItem(&item->work, run_work_item, item);
+    pssim__verifier_work_queued(m);
     ExpQueueWorkItem(m, &item->work, type, item->driver);
 }
 

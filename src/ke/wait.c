@@ -326,12 +326,13 @@ static uint64_t due_from_timeout(pssim_machine *m, LONGLONG timeout)
 /* The start of every Ke wait: the IRQL rules (IRQL-1, IRQL-3, BUGCHECK-2: 0xC4 / 0x120-0x122),
  * then the kernel calls made so far are paid for, so that a relative timeout counts from when
  * the wait really begins. False when the machine stopped. */
-static bool begin_wait(pssim_machine *m, bool zero_timeout, bool null_timeout, const char *api)
+static bool begin_wait(pssim_machine *m, bool zero_timeout, bool null_timeout, const char *api,
+                       void *const *objects, ULONG count)
 {
     KIRQL irql = m->current_thread->irql;
     if (irql < DISPATCH_LEVEL || (irql == DISPATCH_LEVEL && zero_timeout)) {
         if (!zero_timeout)
-            pssim__verifier_blocking_call(m, api); /* GUIDE-4, inside a notify routine */
+            pssim__verifier_blocking_call(m, api, objects, count); /* inside a notify routine */
         KiChargeKernelCalls(m);
         return !m->bugchecked;
     }
@@ -359,7 +360,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     if (m->bugchecked)
         return PSSIM_STATUS_BUGCHECK;
     bool zero = Timeout && Timeout->QuadPart == 0;
-    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForSingleObject"))
+    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForSingleObject", &Object, 1))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
     return KiWaitForObject(m, Object, Timeout != NULL,
@@ -392,7 +393,7 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
         if (!Object[i])
             return STATUS_INVALID_PARAMETER;
     bool zero = Timeout && Timeout->QuadPart == 0;
-    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForMultipleObjects"))
+    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForMultipleObjects", Object, Count))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
     return KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
@@ -407,7 +408,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
         return STATUS_INVALID_PARAMETER;
     if (m->bugchecked)
         return PSSIM_STATUS_BUGCHECK;
-    if (!begin_wait(m, false, false, "KeDelayExecutionThread"))
+    if (!begin_wait(m, false, false, "KeDelayExecutionThread", NULL, 0))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
     return KiWaitForObject(m, NULL, true, due_from_timeout(m, Interval->QuadPart), DelayExecution);

@@ -114,6 +114,7 @@ struct _KTHREAD {
     bool wait_timer_armed : 1;
     bool worker : 1;      /* one of the machine's system worker threads */
     bool worker_idle : 1; /* waiting for work (never reported as deadlocked) */
+    bool queued_work : 1; /* queued a work item in the notify routine it is in (GUIDE-6) */
 };
 
 /* ---- notify tables (PROC-REG-2, THREAD-REG-2, IMAGE-REG-1) ---- */

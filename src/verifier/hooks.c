@@ -10,14 +10,18 @@
 
 void pssim__verifier_routine_enter(pssim_machine *m, pssim_verifier_call *c)
 {
+    PETHREAD t = m->current_thread;
     c->start_ns = m->now_ns;
-    c->start_calls = m->current_thread->kernel_calls;
+    c->start_calls = t->kernel_calls;
+    c->outer_queued_work = t->queued_work;
+    t->queued_work = false;
 }
 
 /* GUIDE-1: the call just made took more virtual time or kernel calls than the budget. */
 void pssim__verifier_routine_leave(pssim_machine *m, pssim_verifier_call *c,
                                    const pssim_driver *drv, const void *routine, const char *what)
 {
+    m->current_thread->queued_work = c->outer_queued_work;
     if (!pssim__verifier_on(m, PSSIM_VRULE_SLOW_ROUTINE) || m->bugchecked)
         return;
     uint64_t ns = m->now_ns - c->start_ns;
@@ -34,15 +38,52 @@ void pssim__verifier_routine_leave(pssim_machine *m, pssim_verifier_call *c,
                            (unsigned)m->cfg.verifier_budget_calls);
 }
 
-void pssim__verifier_blocking_call(pssim_machine *m, const char *api)
+void pssim__verifier_work_queued(pssim_machine *m)
 {
     PETHREAD t = m->current_thread;
-    if (!t || t->held_count == 0 || !pssim__verifier_on(m, PSSIM_VRULE_BLOCKING_CALL))
+    if (t && t->held_count > 0)
+        t->queued_work = true;
+}
+
+/* GUIDE-6: waiting for work the routine handed off: after queueing a work item, or on a thread
+ * of its own driver. */
+static void check_own_work(pssim_machine *m, PETHREAD t, PSP_NOTIFY_SLOT *blk, const void *routine,
+                           const char *api, void *const *objects, unsigned long count)
+{
+    if (!pssim__verifier_on(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK))
+        return;
+    bool own_thread = false;
+    for (unsigned long i = 0; i < count && !own_thread; i++) {
+        PETHREAD w = objects[i];
+        own_thread = ObpIsLiveObject(m, w) &&
+                     OBJECT_TO_OBJECT_HEADER(w)->type == &PspThreadObjectType && blk->owner &&
+                     w->current_driver == blk->owner;
+    }
+    if (!t->queued_work && !own_thread)
+        return;
+    pssim__verifier_report(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK, blk->owner, routine, api,
+                           "%s inside a notify routine %s: hand slow work to a worker thread and "
+                           "do not wait for it (GUIDE-6, WORK-10); the routine's thread, and the "
+                           "worker it waits for, can deadlock. Fix: return, and let the work "
+                           "item or thread finish on its own.",
+                           api,
+                           own_thread ? "waits for a thread of its own driver"
+                                      : "waits after queueing a work item");
+}
+
+void pssim__verifier_blocking_call(pssim_machine *m, const char *api, void *const *objects,
+                                   unsigned long count)
+{
+    PETHREAD t = m->current_thread;
+    if (!t || t->held_count == 0)
         return;
     uint32_t top = t->held_count < PSP_MAX_HELD_BLOCKS ? t->held_count : PSP_MAX_HELD_BLOCKS;
     PSP_NOTIFY_SLOT *blk = t->held_blocks[top - 1];
     const void *routine = NULL;
     memcpy(&routine, &blk->routine, sizeof(routine));
+    check_own_work(m, t, blk, routine, api, objects, count);
+    if (!pssim__verifier_on(m, PSSIM_VRULE_BLOCKING_CALL) || m->bugchecked)
+        return;
     pssim__verifier_report(m, PSSIM_VRULE_BLOCKING_CALL, blk->owner, routine, api,
                            "%s inside a notify routine can block: notify routines must not make "
                            "calls that block (GUIDE-4); the creating or exiting thread, and every "

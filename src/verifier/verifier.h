@@ -42,14 +42,19 @@ void pssim__verifier_report(struct pssim_machine *m, pssim_verifier_rule rule,
 typedef struct pssim_verifier_call {
     uint64_t start_ns;
     uint32_t start_calls;
+    bool outer_queued_work; /* the enclosing routine's GUIDE-6 state, restored on return */
 } pssim_verifier_call;
 void pssim__verifier_routine_enter(struct pssim_machine *m, pssim_verifier_call *c);
 void pssim__verifier_routine_leave(struct pssim_machine *m, pssim_verifier_call *c,
                                    const struct pssim_driver *drv, const void *routine,
                                    const char *what);
 
-/* GUIDE-4: the current thread is about to block in `api` (a wait that may block). */
-void pssim__verifier_blocking_call(struct pssim_machine *m, const char *api);
+/* GUIDE-4 and GUIDE-6: the current thread is about to block in `api` (a wait that may block)
+ * on `count` objects (none for a delay). */
+void pssim__verifier_blocking_call(struct pssim_machine *m, const char *api, void *const *objects,
+                                   unsigned long count);
+/* GUIDE-6: the current thread queued a work item (ExQueueWorkItem, IoQueueWorkItem(Ex)). */
+void pssim__verifier_work_queued(struct pssim_machine *m);
 
 /* BUGCHECK-3: DriverUnload of drv has returned; reports what it left behind. */
 void pssim__verifier_unload_checks(struct pssim_machine *m, struct pssim_driver *drv);
