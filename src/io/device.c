@@ -29,33 +29,6 @@ static uintptr_t align16(uintptr_t n)
     return (n + 15) & ~(uintptr_t)15;
 }
 
-static WCHAR upcase(WCHAR c)
-{
-    return c >= 'a' && c <= 'z' ? (WCHAR)(c - 'a' + 'A') : c;
-}
-
-static bool names_equal(const UNICODE_STRING *a, const WCHAR *b, size_t b_units)
-{
-    /* The object namespace compares case-insensitively (IO-DEV-2). */
-    if (a->Length / sizeof(WCHAR) != b_units)
-        return false;
-    for (size_t i = 0; i < b_units; i++)
-        if (upcase(a->Buffer[i]) != upcase(b[i]))
-            return false;
-    return true;
-}
-
-static bool has_prefix(const WCHAR *s, size_t units, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (units < n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (upcase(s[i]) != upcase((WCHAR)prefix[i]))
-            return false;
-    return true;
-}
-
 /* IO-DEV-2: a device name is a full path in a directory the namespace has. pssim's namespace
  * has one directory for devices, \Device. */
 static NTSTATUS check_name(const WCHAR *s, size_t units)
@@ -64,7 +37,7 @@ static NTSTATUS check_name(const WCHAR *s, size_t units)
         return STATUS_OBJECT_NAME_INVALID;
     if (s[0] != '\\')
         return STATUS_OBJECT_PATH_SYNTAX_BAD;
-    if (!has_prefix(s, units, "\\Device\\"))
+    if (!IopNamePrefix(s, units, "\\Device\\"))
         return STATUS_OBJECT_PATH_NOT_FOUND;
     if (units == 8)
         return STATUS_OBJECT_NAME_INVALID; /* "\Device\" names the directory itself */
@@ -81,7 +54,8 @@ static IOP_DEVICE *find_named(pssim_machine *m, const WCHAR *s, size_t units)
 {
     for (LIST_ENTRY *e = m->devices.Flink; e != &m->devices; e = e->Flink) {
         IOP_DEVICE *d = CONTAINING_RECORD(e, IOP_DEVICE, link);
-        if (d->name.Length && names_equal(&d->name, s, units))
+        if (d->name.Length &&
+            IopNameEqual(d->name.Buffer, d->name.Length / sizeof(WCHAR), s, units))
             return d;
     }
     return NULL;

@@ -35,7 +35,11 @@ PDEVICE_OBJECT IopLookupDevice(struct pssim_machine *m, PCUNICODE_STRING name);
  * in a wait of its own. *out_pid (may be NULL) receives the process it belongs to. */
 NTSTATUS IopPickRequestor(struct pssim_machine *m, HANDLE pid, PETHREAD *out, HANDLE *out_pid);
 
-/* ---- symbolic links and names (symlink.c) ---- */
+/* ---- names (names.c), symbolic links (symlink.c) ---- */
+/* Case-insensitive equality of two counted WCHAR runs. */
+bool IopNameEqual(const WCHAR *a, size_t an, const WCHAR *b, size_t bn);
+/* The length of the ASCII `prefix` when s starts with it (without case), else 0. */
+size_t IopNamePrefix(const WCHAR *s, size_t n, const char *prefix);
 void IopDestroySymbolicLinks(struct pssim_machine *m);
 PDEVICE_OBJECT IopResolveDeviceName(struct pssim_machine *m, const WCHAR *s, size_t n, WCHAR *rest,
                                     size_t rest_cap, size_t *rest_units);

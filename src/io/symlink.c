@@ -14,39 +14,13 @@ typedef struct IOP_SYMLINK {
     size_t target_units;
 } IOP_SYMLINK;
 
-static WCHAR upcase(WCHAR c)
-{
-    return c >= 'a' && c <= 'z' ? (WCHAR)(c - 'a' + 'A') : c;
-}
-
-static bool equal_nocase(const WCHAR *a, size_t an, const WCHAR *b, size_t bn)
-{
-    if (an != bn)
-        return false;
-    for (size_t i = 0; i < an; i++)
-        if (upcase(a[i]) != upcase(b[i]))
-            return false;
-    return true;
-}
-
-static bool prefix_nocase(const WCHAR *s, size_t n, const char *prefix)
-{
-    size_t k = strlen(prefix);
-    if (n < k)
-        return false;
-    for (size_t i = 0; i < k; i++)
-        if (upcase(s[i]) != upcase((WCHAR)prefix[i]))
-            return false;
-    return true;
-}
-
 /* IO-LINK-1: \??\X, \DosDevices\X and \GLOBAL??\X name the same link X (one namespace of DOS
  * device names in pssim). Returns the length of the prefix, 0 when none matches. */
 static size_t dos_prefix(const WCHAR *s, size_t n)
 {
     static const char *const prefixes[] = {"\\??\\", "\\DosDevices\\", "\\GLOBAL??\\"};
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-        if (prefix_nocase(s, n, prefixes[i]))
+        if (IopNamePrefix(s, n, prefixes[i]))
             return strlen(prefixes[i]);
     return 0;
 }
@@ -54,7 +28,7 @@ static size_t dos_prefix(const WCHAR *s, size_t n)
 static IOP_SYMLINK **find_link(pssim_machine *m, const WCHAR *name, size_t units)
 {
     for (IOP_SYMLINK **p = &m->symlinks; *p; p = &(*p)->next)
-        if (equal_nocase((*p)->name, (*p)->name_units, name, units))
+        if (IopNameEqual((*p)->name, (*p)->name_units, name, units))
             return p;
     return NULL;
 }
@@ -164,7 +138,7 @@ PDEVICE_OBJECT IopResolveDeviceName(pssim_machine *m, const WCHAR *s, size_t n, 
 {
     WCHAR buf[512];
     size_t k = dos_prefix(s, n);
-    if (!k && prefix_nocase(s, n, "\\\\.\\"))
+    if (!k && IopNamePrefix(s, n, "\\\\.\\"))
         k = 4;
     if (k) {
         size_t end = k;
