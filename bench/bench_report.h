@@ -6,20 +6,42 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <pssim/pssim.h>
 
-static const char *verdict(bool met, bool quick)
+static inline const char *verdict(bool met, bool quick)
 {
     if (quick)
         return "not judged (--quick)";
     return met ? "met" : "not met";
 }
 
-static void print_machine(void)
+/* The one option every bench takes: true for --quick, exits with a usage line on anything else.
+ * Also line-buffers stdout and prints the machine, so figures show up as they come. */
+static inline void print_machine(void);
+static inline bool bench_start(int argc, char **argv)
+{
+    bool quick = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = true;
+        } else {
+            fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+            exit(2);
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    print_machine();
+    if (quick)
+        printf("--quick: tiny counts; the figures below are not judged\n");
+    return quick;
+}
+
+static inline void print_machine(void)
 {
     struct utsname u;
     const char *arch = uname(&u) == 0 ? u.machine : "?";

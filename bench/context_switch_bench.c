@@ -76,7 +76,6 @@ static double median(double *v, unsigned n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-
 /* ---- pssim contexts: main <-> one context that switches straight back ---- */
 
 typedef struct echo {
@@ -251,20 +250,8 @@ static void sem_close_pair(semping *s)
 
 int main(int argc, char **argv)
 {
-    bool quick = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) {
-            quick = true;
-        } else {
-            fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
-            return 2;
-        }
-    }
+    bool quick = bench_start(argc, argv);
     const bench_sizes *sz = quick ? &quick_sizes : &full_sizes;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    print_machine();
-    if (quick)
-        printf("--quick: tiny counts; the figures below are not judged\n");
 
     double a[MAX_RUNS], b[MAX_RUNS];
     double fib = 0, uc = 0, thr = 0, sem = 0;

@@ -8,6 +8,7 @@
 
 #include <pssim/pssim.h>
 
+#include "bench_report.h"
 #include "core/alloc.h"
 
 static double wall(void)
@@ -87,8 +88,8 @@ static VOID hour_body(PVOID arg)
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    printf("pssim %s dispatcher bench%s\n", pssim_version(), quick ? " (--quick: not judged)" : "");
+    bool quick = bench_start(argc, argv);
+    printf("pssim %s dispatcher bench\n", pssim_version());
 
     int small = 10, big = quick ? 200 : 10000;
     int q_small = 50, q_big = 50; /* the same per thread: setup and exit amortize alike */

@@ -283,20 +283,8 @@ static void bench_memory(const bench_sizes *sz, double *per_process, double *per
 
 int main(int argc, char **argv)
 {
-    bool quick = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) {
-            quick = true;
-        } else {
-            fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
-            return 2;
-        }
-    }
+    bool quick = bench_start(argc, argv);
     const bench_sizes *sz = quick ? &quick_sizes : &full_sizes;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    print_machine();
-    if (quick)
-        printf("--quick: tiny counts; the figures below are not judged\n");
 
     double sim = bench_simulated(sz, PSSIM_VERIFIER_WARN);
     double sim_off = bench_simulated(sz, PSSIM_VERIFIER_OFF);
