@@ -128,6 +128,37 @@ static inline PVOID as_pvoid(void (*f)(void))
 #ifndef PSSIM_TEST_UNDER_TSAN
 #define PSSIM_TEST_UNDER_TSAN 0
 #endif
+/* Suites that run every test on both backends keep the current group's backend here; the
+ * group setups set it and TEST_RUN_ON_BOTH_BACKENDS runs the groups. */
+static inline int *test_group_backend_slot(void)
+{
+    static int backend = PSSIM_BACKEND_FIBERS;
+    return &backend;
+}
+#define test_backend (*test_group_backend_slot())
+
+static inline int test_use_fibers(void **state)
+{
+    (void)state;
+    test_backend = PSSIM_BACKEND_FIBERS;
+    return 0;
+}
+
+static inline int test_use_threads(void **state)
+{
+    (void)state;
+    test_backend = PSSIM_BACKEND_THREADS;
+    return 0;
+}
+
+/* The failures of `tests` run once on fibers (not under TSan, which cannot follow a fiber
+ * switch) and once on OS threads. */
+#define TEST_RUN_ON_BOTH_BACKENDS(tests)                                                           \
+    ((PSSIM_TEST_UNDER_TSAN                                                                        \
+          ? 0                                                                                      \
+          : cmocka_run_group_tests_name("fibers", tests, test_use_fibers, NULL)) +                 \
+     cmocka_run_group_tests_name("threads", tests, test_use_threads, NULL))
+
 /* The backend of the suites' machines: fibers, or OS threads under TSan or when the environment
  * says PSSIM_TEST_BACKEND=threads (tools/test-windows.sh runs those suites once more that way). */
 static inline int test_default_backend(void)

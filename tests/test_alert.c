@@ -4,11 +4,9 @@
 
 REC_DEFINE_STORAGE;
 
-static int backend;
-
 static pssim_machine *machine(void)
 {
-    return new_timed_machine(1, backend);
+    return new_timed_machine(1, test_backend);
 }
 
 typedef struct probe {
@@ -379,20 +377,6 @@ static void test_alert_bad_input(void **state)
     pssim_machine_destroy(m);
 }
 
-static int set_fibers(void **state)
-{
-    (void)state;
-    backend = PSSIM_BACKEND_FIBERS;
-    return 0;
-}
-
-static int set_threads(void **state)
-{
-    (void)state;
-    backend = PSSIM_BACKEND_THREADS;
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,9 +391,5 @@ int main(void)
         cmocka_unit_test(test_body_terminates_own_process),
         cmocka_unit_test(test_alert_bad_input),
     };
-    int failed = 0;
-    if (!PSSIM_TEST_UNDER_TSAN)
-        failed += cmocka_run_group_tests_name("fibers", tests, set_fibers, NULL);
-    failed += cmocka_run_group_tests_name("threads", tests, set_threads, NULL);
-    return failed;
+    return TEST_RUN_ON_BOTH_BACKENDS(tests);
 }

@@ -7,11 +7,9 @@ REC_DEFINE_STORAGE;
 
 #define MS 1000000ULL
 
-static int backend;
-
 static pssim_machine *machine(uint32_t cpus)
 {
-    return new_timed_machine(cpus, backend);
+    return new_timed_machine(cpus, test_backend);
 }
 
 static uint64_t now_ns(void)
@@ -365,9 +363,10 @@ static void test_determinism(void **state)
     (void)state;
     uint64_t first[6];
     int first_order[6];
-    int saved = backend;
+    int saved = test_backend;
     for (int run = 0; run < 4; run++) {
-        backend = run % 2 || PSSIM_TEST_UNDER_TSAN ? PSSIM_BACKEND_THREADS : PSSIM_BACKEND_FIBERS;
+        test_backend =
+            run % 2 || PSSIM_TEST_UNDER_TSAN ? PSSIM_BACKEND_THREADS : PSSIM_BACKEND_FIBERS;
         pssim_machine *m = machine(3);
         worker w[6];
         memset(w, 0, sizeof(w));
@@ -390,7 +389,7 @@ static void test_determinism(void **state)
         }
         pssim_machine_destroy(m);
     }
-    backend = saved;
+    test_backend = saved;
 }
 
 /* Bad input to the execution calls; SCHED-1 (priorities 0..31) and SCHED-9 (one group of
@@ -733,13 +732,6 @@ static void test_priority_classes(void **state)
     pssim_machine_destroy(m);
 }
 
-static int set_fibers(void **state)
-{
-    (void)state;
-    backend = PSSIM_BACKEND_FIBERS;
-    return 0;
-}
-
 /* ---- kernel-call cost (docs/execution.md): each WDK call from a body owes
  * cfg.kernel_call_cost_ns, paid at the thread's next scheduling point ---- */
 typedef struct cost_probe {
@@ -766,7 +758,7 @@ static void test_kernel_call_cost(void **state)
         pssim_config cfg;
         pssim_config_init(&cfg);
         assert_int_equal(cfg.kernel_call_cost_ns, 0); /* off by default: exact known answers */
-        cfg.backend = backend;
+        cfg.backend = test_backend;
         cfg.event_cost_ns = 0;
         cfg.kernel_call_cost_ns = cost;
         pssim_machine *m = NULL;
@@ -981,7 +973,7 @@ static void test_timer_resolution_everywhere(void **state)
     (void)state;
     pssim_config cfg;
     pssim_config_init(&cfg);
-    cfg.backend = backend;
+    cfg.backend = test_backend;
     cfg.event_cost_ns = 0;
     cfg.timer_resolution_ns = 15625000; /* 15.625 ms */
     pssim_machine *m = NULL;
@@ -1044,13 +1036,6 @@ static void test_relief_ends_at_wait(void **state)
     pssim_machine_destroy(m);
 }
 
-static int set_threads(void **state)
-{
-    (void)state;
-    backend = PSSIM_BACKEND_THREADS;
-    return 0;
-}
-
 #define DISPATCHER_TESTS                                                                           \
     cmocka_unit_test(test_equal_threads_1_vs_4_cpus), cmocka_unit_test(test_preemption),           \
         cmocka_unit_test(test_affinity), cmocka_unit_test(test_event_wakes_waiter),                \
@@ -1073,9 +1058,5 @@ static int set_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {DISPATCHER_TESTS};
-    int failed = 0;
-    if (!PSSIM_TEST_UNDER_TSAN)
-        failed += cmocka_run_group_tests_name("fibers", tests, set_fibers, NULL);
-    failed += cmocka_run_group_tests_name("threads", tests, set_threads, NULL);
-    return failed;
+    return TEST_RUN_ON_BOTH_BACKENDS(tests);
 }

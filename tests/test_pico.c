@@ -9,7 +9,6 @@
 
 REC_DEFINE_STORAGE;
 
-static int backend;
 static pssim_machine *m;
 
 /* ---- the test provider ---- */
@@ -270,7 +269,7 @@ static VOID body_open_gate(PVOID arg)
 static int setup(void **state)
 {
     (void)state;
-    m = new_timed_machine(1, backend);
+    m = new_timed_machine(1, test_backend);
     rec_reset();
     memset(&K, 0, sizeof(K));
     memset(&seen_sys, 0, sizeof(seen_sys));
@@ -436,7 +435,7 @@ static void test_syscall_statuses(void **state)
     assert_int_equal(none.status, STATUS_NOT_SUPPORTED);
     pssim_machine_destroy(m);
 
-    m = new_timed_machine(1, backend);
+    m = new_timed_machine(1, test_backend);
     load_provider(noop_entry);
     call_out win, nested;
     memset(&win, 0, sizeof(win));
@@ -1088,7 +1087,7 @@ static void test_unloaded_provider(void **state)
     assert_int_equal(o.status, STATUS_SUCCESS);
     pssim_machine_destroy(m);
 
-    m = new_timed_machine(1, backend);
+    m = new_timed_machine(1, test_backend);
     sys_calls = 0;
     drv = load_provider(unloadable_entry);
     assert_int_equal(pssim_driver_unload(m, drv), STATUS_SUCCESS);
@@ -1105,7 +1104,7 @@ static void test_unloaded_provider(void **state)
     assert_int_equal(sys_calls, 0);
     pssim_machine_destroy(m);
 
-    m = new_timed_machine(1, backend);
+    m = new_timed_machine(1, test_backend);
     rec_reset();
     drv = load_provider(unloadable_entry);
     HANDLE pid = wsl_process("/bin/sh", 0, NULL);
@@ -1143,26 +1142,8 @@ static void test_unloaded_provider(void **state)
         cmocka_unit_test_setup_teardown(test_exception_statuses, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(test_unloaded_provider, setup, teardown)
 
-static int set_fibers(void **state)
-{
-    (void)state;
-    backend = PSSIM_BACKEND_FIBERS;
-    return 0;
-}
-
-static int set_threads(void **state)
-{
-    (void)state;
-    backend = PSSIM_BACKEND_THREADS;
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {PICO_TESTS};
-    int failed = 0;
-    if (!PSSIM_TEST_UNDER_TSAN)
-        failed += cmocka_run_group_tests_name("fibers", tests, set_fibers, NULL);
-    failed += cmocka_run_group_tests_name("threads", tests, set_threads, NULL);
-    return failed;
+    return TEST_RUN_ON_BOTH_BACKENDS(tests);
 }
