@@ -40,10 +40,11 @@ pssim_machine *pssim__current_machine(void)
     pssim_machine *m = pssim__machine_in_force();
     /* An entry into the simulated kernel from a thread's body: count it, and owe its cost
      * until the thread's next scheduling point (docs/execution.md, "Kernel-call cost"). */
-    if (m && m->body_thread && m->body_thread == m->current_thread) {
-        m->body_thread->kernel_calls++;
-        uint64_t debt = m->body_thread->kernel_debt_ns + m->cfg.kernel_call_cost_ns;
-        m->body_thread->kernel_debt_ns = debt > UINT32_MAX ? UINT32_MAX : (uint32_t)debt;
+    PETHREAD t = m ? KI_RUNNING_BODY(m) : NULL;
+    if (t) {
+        t->kernel_calls++;
+        uint64_t debt = t->kernel_debt_ns + m->cfg.kernel_call_cost_ns;
+        t->kernel_debt_ns = debt > UINT32_MAX ? UINT32_MAX : (uint32_t)debt;
     }
     return m;
 }

@@ -106,10 +106,6 @@ struct pssim_machine {
     /* The subsystem (pico) provider and its contexts (src/ps/pico.c), from registration. */
     struct PSP_PICO_STATE *pico;
 
-    /* The thread with a body that runs now (NULL otherwise): entries into the simulated
-     * kernel are counted and charged to it (cfg.kernel_call_cost_ns). */
-    PETHREAD body_thread;
-
     /* Virtual time, nanoseconds since boot. */
     uint64_t now_ns;
 

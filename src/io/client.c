@@ -41,7 +41,7 @@ typedef struct client_io {
 NTSTATUS IopPickRequestor(pssim_machine *m, HANDLE pid, PETHREAD *out, HANDLE *out_pid)
 {
     PETHREAD cur = m->current_thread;
-    if (m->ke && m->ke->running_thread && m->ke->running_thread == cur) {
+    if (KI_RUNNING_BODY(m)) {
         /* From a thread's body: the call is that thread's own I/O. */
         if (pid && pid != cur->process->pid)
             return STATUS_INVALID_PARAMETER;

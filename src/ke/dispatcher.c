@@ -275,12 +275,10 @@ static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
     d->running_thread = t;
     d->preempt_running = false;
     m->current_thread = t;
-    m->body_thread = t;
     if (m->now_ns < c->clock_ns)
         m->now_ns = c->clock_ns;
     pssim_switch_result r = pssim__context_switch(d->exec, pssim__exec_main(d->exec), t->context);
     d->running_thread = NULL;
-    m->body_thread = NULL;
     m->current_thread = host;
     if (r == PSSIM_SWITCH_STACK_OVERFLOW) {
         d->last_yield = KI_YIELD_EXIT;
@@ -580,9 +578,8 @@ NTSTATUS pssim_machine_run(pssim_machine *m, uint64_t until_ns)
 
 void KiChargeKernelCalls(pssim_machine *m)
 {
-    KI_DISPATCHER *d = m->ke;
-    PETHREAD t = m->current_thread;
-    if (!d || d->running_thread != t || t->kernel_debt_ns == 0 || m->bugchecked)
+    PETHREAD t = KI_RUNNING_BODY(m);
+    if (!t || t->kernel_debt_ns == 0 || m->bugchecked)
         return;
     uint64_t ns = t->kernel_debt_ns;
     t->kernel_debt_ns = 0;
@@ -596,12 +593,11 @@ void pssim_cpu_work(uint64_t ns)
     pssim_machine *m = pssim__machine_in_force();
     if (!m || m->bugchecked)
         return;
-    KI_DISPATCHER *d = m->ke;
-    if (!d || !d->running_thread || d->running_thread != m->current_thread) {
+    PETHREAD t = KI_RUNNING_BODY(m);
+    if (!t) {
         m->now_ns += ns; /* the host computing between runs: time simply passes */
         return;
     }
-    PETHREAD t = d->running_thread;
     ns += t->kernel_debt_ns; /* what its kernel calls since the last scheduling point cost */
     t->kernel_debt_ns = 0;
     t->work_left_ns = ns;

@@ -116,6 +116,11 @@ void KiAbortWait(struct pssim_machine *m, PETHREAD t, NTSTATUS status);
  * as Windows expires timers and timeouts only on a clock interrupt. */
 uint64_t KiRoundDueTime(const struct pssim_machine *m, uint64_t due_ns);
 
+/* The current thread when it is a thread running its body under the dispatcher; NULL on the host
+ * thread (or under its identity in a control call) and between runs. */
+#define KI_RUNNING_BODY(m)                                                                         \
+    ((m)->ke && (m)->ke->running_thread == (m)->current_thread ? (m)->current_thread : NULL)
+
 /* Charges the running thread's owed kernel-call cost as computation (a scheduling point);
  * nothing when it owes none or when the caller is not a running body. */
 void KiChargeKernelCalls(struct pssim_machine *m);

@@ -10,8 +10,7 @@
 static bool bounds(uintptr_t *low, uintptr_t *high)
 {
     pssim_machine *m = pssim__current_machine();
-    if (m && m->ke && m->ke->running_thread && m->ke->running_thread == m->current_thread &&
-        m->ke->running_thread->context) {
+    if (m && KI_RUNNING_BODY(m) && m->ke->running_thread->context) {
         pssim__context_stack_bounds(m->ke->running_thread->context, low, high);
         return true;
     }

@@ -325,8 +325,7 @@ NTSTATUS pssim_process_terminate(pssim_machine *m, HANDLE pid, NTSTATUS exit_sta
     id_status_args a = {pid, exit_status, NULL};
     NTSTATUS st = pssim__control_call(m, process_terminate_body, &a);
     /* Called from a body of the process itself: that thread ends last, here (never returns). */
-    if (NT_SUCCESS(st) && m->ke && m->ke->running_thread &&
-        m->ke->running_thread == m->current_thread && m->current_thread->process->pid == pid)
+    if (NT_SUCCESS(st) && KI_RUNNING_BODY(m) && m->current_thread->process->pid == pid)
         PspEndRunningThread(m, exit_status);
     return st;
 }

@@ -139,7 +139,7 @@ NTSTATUS pssim_thread_start(pssim_machine *m, HANDLE pid, const pssim_thread_par
     start_args a = {pid, p, tid};
     NTSTATUS st = pssim__control_call(m, thread_start_body, &a);
     /* From a thread's body: a new thread it outranks takes its processor now (SCHED-2). */
-    if (NT_SUCCESS(st) && m->ke && m->ke->running_thread == m->current_thread)
+    if (NT_SUCCESS(st) && KI_RUNNING_BODY(m))
         KiYieldIfPreempted(m);
     return st;
 }
