@@ -47,15 +47,36 @@ typedef struct pssim_machine pssim_machine; /* opaque */
     X(PSSIM_VRULE_SLOW_ROUTINE, "GUIDE-1", "slow-routine", PSSIM_VERIFIER_WARN,                    \
       "Do little and return fast: a notify or Ob callback routine ran past its budget of "         \
       "virtual time or kernel calls.")                                                             \
+    X(PSSIM_VRULE_REGISTRY_CALL, "GUIDE-3", "registry-call", PSSIM_VERIFIER_WARN,                  \
+      "Do not touch the registry: a notify routine or Ob callback called a Zw*Key or Rtl "         \
+      "registry routine.")                                                                         \
     X(PSSIM_VRULE_BLOCKING_CALL, "GUIDE-4", "blocking-call", PSSIM_VERIFIER_WARN,                  \
       "Do not make calls that block: a notify routine waited (a wait with a non-zero or no "       \
       "timeout, a delay).")                                                                        \
+    X(PSSIM_VRULE_LOCK_ORDER, "GUIDE-5", "lock-order", PSSIM_VERIFIER_WARN,                        \
+      "Do not synchronize in ways that can deadlock: two locks were taken in opposite orders "     \
+      "(a cycle in the machine's lock-order graph), a deadlock waiting for a schedule.")           \
+    X(PSSIM_VRULE_DEADLOCK, "GUIDE-5", "deadlock", PSSIM_VERIFIER_WARN,                            \
+      "Threads wait for each other in a cycle: each waits for a lock another of them holds.")      \
     X(PSSIM_VRULE_WAIT_FOR_OWN_WORK, "GUIDE-6", "waits-for-own-work", PSSIM_VERIFIER_WARN,         \
       "Hand slow work to a worker thread and do not wait for it: a notify routine waited after "   \
       "queueing a work item, or waited for a thread of its own driver.")                           \
+    X(PSSIM_VRULE_LONG_WORK_ITEM, "WORK-3", "long-work-item", PSSIM_VERIFIER_WARN,                 \
+      "Work items must be short: a routine held a shared system worker thread past its budget; "   \
+      "long work belongs on a driver-created thread.")                                             \
+    X(PSSIM_VRULE_STACK_USE, "GUIDE-7", "stack-use", PSSIM_VERIFIER_WARN,                          \
+      "Mind kernel stack usage: a notify routine or Ob callback used more of the kernel stack "    \
+      "than its budget.")                                                                          \
+    X(PSSIM_VRULE_RETURN_HOLDING_LOCK, "IMAGE-NOTIFY-12", "return-holding-lock",                   \
+      PSSIM_VERIFIER_WARN,                                                                         \
+      "A routine returns with the state it was given: a notify routine, Ob callback or work "      \
+      "item returned holding a lock it acquired.")                                                 \
     X(PSSIM_VRULE_UNLOAD_LEFTOVERS, "BUGCHECK-3", "unload-leftovers", PSSIM_VERIFIER_WARN,         \
       "Unload only after undoing everything that can call into the driver: notify routines, "      \
-      "Ob callbacks, queued work items, running system threads.")
+      "Ob callbacks, queued work items, running system threads, set timers.")                      \
+    X(PSSIM_VRULE_UNLOAD_LEAKS, "BUGCHECK-3", "unload-leaks", PSSIM_VERIFIER_WARN,                 \
+      "Unload only after freeing what the driver took: pool allocations (by tag) and object "      \
+      "references still outstanding when DriverUnload returned.")
 
 typedef enum pssim_verifier_rule {
 #define PSSIM_VRULE_ENUM(e, id, name, action, text) e,
@@ -93,9 +114,14 @@ typedef struct pssim_config {
     uint8_t verifier[PSSIM_VERIFIER_RULE_COUNT];
     uint64_t verifier_budget_ns;
     uint32_t verifier_budget_calls;
-    uint64_t kernel_call_cost_ns; /* virtual time each call into the simulated kernel (a WDK
-                                     routine) costs the calling thread, charged at its next
-                                     scheduling point; default 0 (docs/execution.md) */
+    uint64_t kernel_call_cost_ns;     /* virtual time each call into the simulated kernel (a WDK
+                                         routine) costs the calling thread, charged at its next
+                                         scheduling point; default 0 (docs/execution.md) */
+    uint32_t kernel_stack_size;       /* each thread's simulated kernel stack in bytes; default
+                                         KERNEL_STACK_SIZE (24 KiB, x64) (STACK-4, GUIDE-7) */
+    uint32_t verifier_stack_budget;   /* GUIDE-7: stack one routine call may use; default 8 KiB */
+    uint64_t verifier_work_budget_ns; /* WORK-3: virtual time one work item may hold a system
+                                         worker thread; default 100 ms */
 } pssim_config;
 
 PSSIM_API void pssim_config_init(pssim_config *cfg);

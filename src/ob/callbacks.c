@@ -15,6 +15,7 @@
 #include "io/io.h"
 #include "ke/ke.h"
 #include "platform/platform.h"
+#include "verifier/verifier.h"
 
 #define OBP_REGISTRATION_TAG 0x6C46624Fu /* 'ObFl' */
 #define OBP_RECORD_TAG 0x6243624Fu       /* 'ObCb' */
@@ -445,8 +446,12 @@ static NTSTATUS call_pre(pssim_machine *m, LIST_ENTRY *list, struct OBP_OPERATIO
         SHORT apc = cur->kernel_apc_disable;
         PVOID context = e->reg->context;
         POB_PRE_OPERATION_CALLBACK routine = e->pre;
+        pssim_verifier_call vc;
+        pssim__verifier_routine_enter(m, &vc, e->reg->owner, fn_addr(FN(routine)),
+                                      "Ob pre-operation callback");
         PSSIM_WITH_DRIVER(m, e->reg->owner, { (void)routine(context, info); });
         check_return_state(m, FN(routine), irql, apc);
+        pssim__verifier_routine_leave(m, &vc);
         if (m->bugchecked)
             return PSSIM_STATUS_BUGCHECK;
         if (rec)
@@ -488,8 +493,12 @@ static void call_post(pssim_machine *m, struct OBP_OPERATION *op,
             SHORT apc = cur->kernel_apc_disable;
             PVOID context = e->reg->context;
             POB_POST_OPERATION_CALLBACK routine = e->post;
+            pssim_verifier_call vc;
+            pssim__verifier_routine_enter(m, &vc, e->reg->owner, fn_addr(FN(routine)),
+                                          "Ob post-operation callback");
             PSSIM_WITH_DRIVER(m, e->reg->owner, { routine(context, &info); });
             check_return_state(m, FN(routine), irql, apc);
+            pssim__verifier_routine_leave(m, &vc);
         }
         ExFreePoolWithTag(rec, OBP_RECORD_TAG);
         release_entry(e);

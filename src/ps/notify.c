@@ -37,6 +37,9 @@ void PspNotifyTablesInit(pssim_machine *m)
     m->process_notify.what = "process";
     m->thread_notify.what = "thread";
     m->image_notify.what = "image";
+    m->process_notify.kind = "process-notify routine";
+    m->thread_notify.kind = "thread-notify routine";
+    m->image_notify.kind = "image-notify routine";
 }
 
 static PSP_NOTIFY_SLOT **slot_array(PSP_NOTIFY_TABLE *t)
@@ -399,7 +402,7 @@ static void acquire_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_
     if (cur->held_count < PSP_MAX_HELD_BLOCKS)
         cur->held_blocks[cur->held_count] = blk;
     cur->held_count++;
-    pssim__verifier_routine_enter(m, vc);
+    pssim__verifier_routine_enter(m, vc, blk->owner, fn_addr(blk->routine), t->kind);
 }
 
 static void trace_call(pssim_machine *m, int what, bool create)
@@ -407,10 +410,9 @@ static void trace_call(pssim_machine *m, int what, bool create)
     PSSIM_TRACE_NOTIFY(m, m->current_thread->tid, what, create ? 1 : 0);
 }
 
-static void release_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_TABLE *t,
-                          PSP_NOTIFY_SLOT *blk)
+static void release_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_SLOT *blk)
 {
-    pssim__verifier_routine_leave(m, vc, blk->owner, fn_addr(blk->routine), t->what);
+    pssim__verifier_routine_leave(m, vc);
     m->current_thread->held_count--;
     if (--blk->active == 0 && blk->removing)
         KeSetEvent(&blk->drained, IO_NO_INCREMENT, FALSE); /* the remover may go on */
@@ -496,7 +498,7 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
             }
         });
         check_return_state(m, blk, PSP_CALL_PROCESS, irql, apc);
-        release_block(m, &vc, t, blk);
+        release_block(m, &vc, blk);
         if (create && info_built && info.CreationStatus < 0) {
             /* PROC-NOTIFY-7: the first denial ends the create loop. */
             *creation_status = info.CreationStatus;
@@ -545,7 +547,7 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
             r(thread->process->pid, thread->tid, create ? TRUE : FALSE);
         });
         check_return_state(m, blk, PSP_CALL_THREAD, irql, apc);
-        release_block(m, &vc, t, blk);
+        release_block(m, &vc, blk);
     }
     if (guarded) {
         cur->kernel_apc_disable--;
@@ -596,7 +598,7 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
             r(&name_copy, pid, &ex.ImageInfo);
         });
         check_return_state(m, blk, PSP_CALL_IMAGE, irql, apc);
-        release_block(m, &vc, t, blk);
+        release_block(m, &vc, blk);
     }
     cur->kernel_apc_disable--;
     if (file && temporary)

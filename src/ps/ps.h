@@ -76,6 +76,7 @@ struct _KTHREAD {
     uint64_t wait_since_ns;
     struct PSP_NOTIFY_SLOT *held_blocks[2]; /* notify calls running on this thread */
     PEX_PUSH_LOCK push_locks_exclusive[2];  /* push locks this thread holds exclusive */
+    struct pssim_verifier_call *vframe;     /* the driver routine it runs (verifier.h) */
 
     NTSTATUS exit_status;
     KPRIORITY priority, base_priority;
@@ -114,7 +115,6 @@ struct _KTHREAD {
     bool wait_timer_armed : 1;
     bool worker : 1;      /* one of the machine's system worker threads */
     bool worker_idle : 1; /* waiting for work (never reported as deadlocked) */
-    bool queued_work : 1; /* queued a work item in the notify routine it is in (GUIDE-6) */
 };
 
 /* ---- notify tables (PROC-REG-2, THREAD-REG-2, IMAGE-REG-1) ---- */
@@ -147,6 +147,7 @@ typedef struct PSP_NOTIFY_SLOT {
 
 typedef struct PSP_NOTIFY_TABLE {
     const char *what;                       /* "process", "thread", "image" */
+    const char *kind;                       /* "process-notify routine", ... (verifier) */
     PSP_NOTIFY_SLOT *slots[PSP_MAX_NOTIFY]; /* callback blocks; NULL = free slot */
     uint32_t used;
     uint32_t limit; /* one past the highest slot in use: loops stop there */

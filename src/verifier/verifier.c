@@ -86,8 +86,12 @@ static void apply_environment(pssim_machine *m)
                     "pssim: PSSIM_VERIFIER: ignoring '%.*s' (want off, warn, fail, or "
                     "RULE=action)\n",
                     (int)n, env);
-        else
-            pssim_verifier_set(m, eq ? r : PSSIM_VERIFIER_RULE_COUNT, action);
+        else if (!eq)
+            pssim_verifier_set(m, PSSIM_VERIFIER_RULE_COUNT, action);
+        else /* an ID names every rule of that guideline ("GUIDE-5"); a short name one rule */
+            for (uint32_t i = r; i < PSSIM_VERIFIER_RULE_COUNT; i++)
+                if (i == r || strcmp(rules[i].id, rule) == 0)
+                    pssim_verifier_set(m, i, action);
         env = end ? end + 1 : NULL;
     }
 }
@@ -101,6 +105,10 @@ void pssim__verifier_init(pssim_machine *m)
         m->cfg.verifier_budget_ns = 1000000;
     if (m->cfg.verifier_budget_calls == 0)
         m->cfg.verifier_budget_calls = 1000;
+    if (m->cfg.verifier_stack_budget == 0)
+        m->cfg.verifier_stack_budget = 8192;
+    if (m->cfg.verifier_work_budget_ns == 0)
+        m->cfg.verifier_work_budget_ns = 100000000;
 }
 
 void pssim__verifier_free(pssim_machine *m)

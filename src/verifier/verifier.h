@@ -37,17 +37,30 @@ void pssim__verifier_report(struct pssim_machine *m, pssim_verifier_rule rule,
 
 /* ---- hooks ---- */
 
-/* A notify routine (or Ob callback) is about to be called / has returned on the current
- * thread: GUIDE-1 measures the call between the two. */
+/* A notify routine or Ob callback is about to be called / has returned on the current thread.
+ * The frame lives on the caller's C stack and is chained from the thread (t->vframe), so every
+ * hook can tell which routine of which driver it is in; GUIDE-1 measures the call between the
+ * two. `what` names the kind of routine ("process-notify routine", "Ob pre-operation
+ * callback"). */
 typedef struct pssim_verifier_call {
+    struct pssim_verifier_call *outer; /* the routine this one interrupted on the thread */
+    const struct pssim_driver *drv;
+    const void *routine;
+    const char *what;
     uint64_t start_ns;
     uint32_t start_calls;
-    bool outer_queued_work; /* the enclosing routine's GUIDE-6 state, restored on return */
+    bool queued_work; /* queued a work item during this call (GUIDE-6) */
 } pssim_verifier_call;
-void pssim__verifier_routine_enter(struct pssim_machine *m, pssim_verifier_call *c);
-void pssim__verifier_routine_leave(struct pssim_machine *m, pssim_verifier_call *c,
+void pssim__verifier_routine_enter(struct pssim_machine *m, pssim_verifier_call *c,
                                    const struct pssim_driver *drv, const void *routine,
                                    const char *what);
+void pssim__verifier_routine_leave(struct pssim_machine *m, pssim_verifier_call *c);
+/* The routine the current thread is in (innermost), or NULL. */
+pssim_verifier_call *pssim__verifier_current_call(const struct pssim_machine *m);
+/* A call that no notify routine or Ob callback may make (GUIDE-2, GUIDE-3): reported against the
+ * routine the current thread is in, if any, for `rule`. */
+void pssim__verifier_forbidden_call(struct pssim_machine *m, pssim_verifier_rule rule,
+                                    const char *api);
 
 /* GUIDE-4 and GUIDE-6: the current thread is about to block in `api` (a wait that may block)
  * on `count` objects (none for a delay). */
