@@ -1,7 +1,7 @@
 /* test_verifier.c: the verifier's rules (docs/verifier.md): GUIDE-1 (slow routine), GUIDE-4
  * (blocking call), BUGCHECK-3 (what an unload leaves behind), each triggered and not, with warn
  * and fail actions; the report API. */
-#include "support.h"
+#include "verifier_support.h"
 
 #include <stdlib.h>
 
@@ -11,15 +11,7 @@ REC_DEFINE_STORAGE;
 
 static pssim_machine *machine_with(int action)
 {
-    pssim_config cfg;
-    pssim_config_init(&cfg);
-    cfg.event_cost_ns = 0;
-    cfg.backend = test_default_backend();
-    for (int r = 0; r < PSSIM_VERIFIER_RULE_COUNT; r++)
-        cfg.verifier[r] = (uint8_t)action;
-    pssim_machine *m = NULL;
-    assert_int_equal(pssim_machine_create(&cfg, &m), STATUS_SUCCESS);
-    return m;
+    return vmachine(action, 1);
 }
 
 static HANDLE new_process(pssim_machine *m, const char *image)
@@ -30,22 +22,6 @@ static HANDLE new_process(pssim_machine *m, const char *image)
     HANDLE pid = NULL;
     NTSTATUS st = pssim_process_create(m, &p, &pid, NULL);
     return NT_SUCCESS(st) ? pid : NULL;
-}
-
-static const pssim_verifier_report *report(pssim_machine *m, uint32_t i)
-{
-    static pssim_verifier_report r;
-    assert_int_equal(pssim_verifier_report_get(m, i, &r), STATUS_SUCCESS);
-    return &r;
-}
-
-static uint32_t count_rule(pssim_machine *m, uint32_t rule)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < pssim_verifier_report_count(m); i++)
-        if (report(m, i)->rule == rule)
-            n++;
-    return n;
 }
 
 /* ---- a driver whose process routine does what `mode` says ---- */
@@ -169,9 +145,9 @@ static void test_blocking_call(void **state)
     mode = WAIT_10MS; /* it waits out 10 ms: also over the GUIDE-1 budget of 1 ms */
     assert_non_null(new_process(m, "\\??\\C:\\b.exe"));
     assert_int_equal(pssim_verifier_report_count(m), 2);
-    assert_int_equal(count_rule(m, PSSIM_VRULE_BLOCKING_CALL), 1);
-    assert_int_equal(count_rule(m, PSSIM_VRULE_SLOW_ROUTINE), 1);
-    const pssim_verifier_report *r = report(m, 0); /* reported as the wait starts */
+    assert_int_equal(vcount(m, PSSIM_VRULE_BLOCKING_CALL), 1);
+    assert_int_equal(vcount(m, PSSIM_VRULE_SLOW_ROUTINE), 1);
+    const pssim_verifier_report *r = vreport(m, 0); /* reported as the wait starts */
     assert_int_equal(r->rule, PSSIM_VRULE_BLOCKING_CALL);
     assert_int_equal(r->action, PSSIM_VERIFIER_WARN);
     assert_string_equal(r->driver, "baddrv");
@@ -181,7 +157,7 @@ static void test_blocking_call(void **state)
     mode = DELAY; /* 1 us: blocking, but within the time budget */
     assert_non_null(new_process(m, "\\??\\C:\\c.exe"));
     assert_int_equal(pssim_verifier_report_count(m), 3);
-    assert_string_equal(report(m, 2)->call, "KeDelayExecutionThread");
+    assert_string_equal(vreport(m, 2)->call, "KeDelayExecutionThread");
     /* The text form names the rule; clearing empties the list. */
     char text[2048];
     assert_true(pssim_verifier_format(m, text, sizeof(text)) > 0);
@@ -217,7 +193,7 @@ static void test_blocking_call_fails(void **state)
     assert_int_equal(bc.parameters[0], PSSIM_VERIFIER_BUGCHECK_BASE + PSSIM_VRULE_BLOCKING_CALL);
     assert_non_null(strstr(bc.text, "GUIDE-4"));
     assert_int_equal(pssim_verifier_report_count(m), 1);
-    assert_int_equal(report(m, 0)->action, PSSIM_VERIFIER_FAIL);
+    assert_int_equal(vreport(m, 0)->action, PSSIM_VERIFIER_FAIL);
     bool traced = false;
     for (uint64_t i = 0; i < pssim_trace_count(m); i++) {
         pssim_trace_event e;
@@ -239,7 +215,7 @@ static void test_slow_routine(void **state)
     mode = COMPUTE_5MS; /* budget: 1 ms by default */
     assert_non_null(new_process(m, "\\??\\C:\\slow.exe"));
     assert_int_equal(pssim_verifier_report_count(m), 1);
-    const pssim_verifier_report *r = report(m, 0);
+    const pssim_verifier_report *r = vreport(m, 0);
     assert_int_equal(r->rule, PSSIM_VRULE_SLOW_ROUTINE);
     assert_string_equal(r->driver, "baddrv");
     assert_non_null(strstr(r->text, "5000000 ns"));
@@ -296,7 +272,7 @@ static void test_slow_routine_by_calls(void **state)
             pssim_assert_no_verifier_reports(m);
         } else {
             assert_true(pssim_verifier_report_count(m) >= 1);
-            const pssim_verifier_report *r = report(m, 0);
+            const pssim_verifier_report *r = vreport(m, 0);
             assert_int_equal(r->rule, PSSIM_VRULE_SLOW_ROUTINE);
             assert_non_null(strstr(r->text, "thread-notify"));
         }
@@ -314,7 +290,7 @@ static void test_unload_leftovers(void **state)
     PDRIVER_OBJECT d = load_bad(m, true);
     assert_int_equal(pssim_driver_unload(m, d), STATUS_SUCCESS);
     assert_int_equal(pssim_verifier_report_count(m), 1);
-    const pssim_verifier_report *r = report(m, 0);
+    const pssim_verifier_report *r = vreport(m, 0);
     assert_int_equal(r->rule, PSSIM_VRULE_UNLOAD_LEFTOVERS);
     assert_string_equal(r->driver, "baddrv");
     assert_non_null(strstr(r->text, "1 notify routine(s): PsSetCreateProcessNotifyRoutine"));
@@ -413,8 +389,8 @@ static void test_waits_for_own_work(void **state)
         if (work_mode == QUEUE_AND_RETURN) {
             assert_int_equal(pssim_verifier_report_count(m), 0);
         } else {
-            assert_int_equal(count_rule(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK), 1);
-            const pssim_verifier_report *r = report(m, 0);
+            assert_int_equal(vcount(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK), 1);
+            const pssim_verifier_report *r = vreport(m, 0);
             assert_int_equal(r->rule, PSSIM_VRULE_WAIT_FOR_OWN_WORK);
             assert_string_equal(r->driver, "handoff");
             assert_non_null(strstr(r->text, work_mode == QUEUE_AND_WAIT

@@ -340,7 +340,7 @@ typedef struct pssim_verifier_report {
     uint32_t cpu;      /* the processor */
     uint64_t time_ns;  /* virtual time */
     char call[48];     /* the offending call ("KeWaitForSingleObject"), "" when none */
-    char text[512];    /* what happened, the guideline, and the fix */
+    char text[1024];   /* what happened, the guideline, and the fix */
 } pssim_verifier_report;
 
 /* The rule's ID ("GUIDE-4"), short name ("blocking-call") and guideline; never NULL. */

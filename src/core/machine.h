@@ -43,7 +43,7 @@ struct pssim_machine {
     /* Objects. */
     LIST_ENTRY all_objects;
     uint32_t live_processes, live_threads;
-    struct pssim_ptr_set *live_set; /* addresses of live objects (OB-3 detection) */
+    struct pssim_ptr_map *live_set; /* addresses of live objects (OB-3 detection) */
     /* Freed object memory is held back for a while so that a stale pointer is not handed a
      * new object at the same address before the stale use is detected. */
     void *quarantine[64];

@@ -1,11 +1,14 @@
-/* ptr_set.h: a set of object addresses (open addressing), used to detect use of dead objects. */
+/* ptr_set.h: a set of object addresses (a value-less ptr_map), used to detect use of dead
+ * objects. */
 #ifndef PSSIM_CORE_PTR_SET_H
 #define PSSIM_CORE_PTR_SET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct pssim_ptr_set pssim_ptr_set;
+#include "core/ptr_map.h"
+
+typedef pssim_ptr_map pssim_ptr_set; /* a map without values */
 
 pssim_ptr_set *pssim__ptr_set_create(void);
 void pssim__ptr_set_destroy(pssim_ptr_set *s);

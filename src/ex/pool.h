@@ -18,7 +18,7 @@ typedef struct pssim_pool {
     pssim_pool_tag_stats *tags;
     uint32_t tag_count, tag_capacity;
     uint64_t live_bytes, live_blocks;
-    struct pssim_ptr_set *live; /* data addresses of live blocks (double-free detection) */
+    struct pssim_ptr_map *live; /* data addresses of live blocks (double-free detection) */
 } pssim_pool;
 
 bool ExpPoolInit(pssim_pool *pool);

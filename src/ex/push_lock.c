@@ -83,6 +83,11 @@ VOID ExAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
                         (void *)PushLock);
         return;
     }
+    static const char api[] = "ExAcquirePushLockExclusive";
+    const void *site = PSSIM_CALL_SITE();
+    if (!pssim__verifier_lock_acquiring(m, PushLock, PSSIM_LOCK_PUSH_LOCK,
+                                        (*PushLock & ~PL_WAITERS_MASK) != 0, NULL, api, site))
+        return;
     while (*PushLock & ~PL_WAITERS_MASK) {
         *PushLock += PL_WAITER_ONE;
         wait_for_release(m);
@@ -94,6 +99,7 @@ VOID ExAcquirePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
     if (t->push_locks_exclusive_count < 2) /* deeper nesting is not tracked */
         t->push_locks_exclusive[t->push_locks_exclusive_count] = PushLock;
     t->push_locks_exclusive_count++;
+    pssim__verifier_lock_acquired(m, PushLock, PSSIM_LOCK_PUSH_LOCK, false, api, site);
 }
 
 VOID ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
@@ -102,6 +108,12 @@ VOID ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
     pssim_machine *m = pssim__current_machine();
     if (!check(m, PushLock, 0xEA, "ExAcquirePushLockShared"))
         return;
+    static const char api[] = "ExAcquirePushLockShared";
+    const void *site = PSSIM_CALL_SITE();
+    if (!pssim__verifier_lock_acquiring(m, PushLock, PSSIM_LOCK_PUSH_LOCK,
+                                        (*PushLock & PL_EXCLUSIVE) || (*PushLock & PL_WAITERS_MASK),
+                                        NULL, api, site))
+        return;
     /* Shared requests wait while it is held exclusive or an exclusive request waits. */
     while ((*PushLock & PL_EXCLUSIVE) || (*PushLock & PL_WAITERS_MASK)) {
         wait_for_release(m);
@@ -109,6 +121,7 @@ VOID ExAcquirePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
             return;
     }
     *PushLock += PL_SHARE_ONE;
+    pssim__verifier_lock_acquired(m, PushLock, PSSIM_LOCK_PUSH_LOCK, true, api, site);
 }
 
 VOID ExReleasePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
@@ -129,6 +142,7 @@ VOID ExReleasePushLockExclusiveEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
     t->push_locks_exclusive[i] = t->push_locks_exclusive[t->push_locks_exclusive_count - 1];
     t->push_locks_exclusive_count--;
     *PushLock &= ~PL_EXCLUSIVE;
+    pssim__verifier_lock_released(m, t, PushLock);
     wake_all(m);
 }
 
@@ -144,6 +158,7 @@ VOID ExReleasePushLockSharedEx(PEX_PUSH_LOCK PushLock, ULONG Flags)
         return;
     }
     *PushLock -= PL_SHARE_ONE;
+    pssim__verifier_lock_released(m, m->current_thread, PushLock);
     if (*PushLock < PL_SHARE_ONE)
         wake_all(m);
 }

@@ -4,6 +4,7 @@
 
 #include "core/machine.h"
 #include "ke/ke.h"
+#include "verifier/verifier.h"
 
 #define RESOURCE_MAGIC 0x52534552u /* "RESR" */
 
@@ -87,7 +88,7 @@ static bool held_shared_by(PERESOURCE r, PETHREAD t)
     return e && e->OwnerCount > 0;
 }
 
-static BOOLEAN acquire_exclusive(PERESOURCE r, BOOLEAN wait, const char *api)
+static BOOLEAN acquire_exclusive(PERESOURCE r, BOOLEAN wait, const char *api, const void *site)
 {
     pssim_machine *m = pssim__current_machine();
     if (!usable(m, r, api) || !check_context(m, r, true, api))
@@ -96,6 +97,7 @@ static BOOLEAN acquire_exclusive(PERESOURCE r, BOOLEAN wait, const char *api)
     if (r->ExclusiveOwner == (ULONG_PTR)t) { /* recursion */
         r->ExclusiveCount++;
         r->ActiveCount++;
+        pssim__verifier_lock_acquired(m, r, PSSIM_LOCK_RESOURCE, false, api, site);
         return TRUE;
     }
     if (held_shared_by(r, t)) {
@@ -108,6 +110,9 @@ static BOOLEAN acquire_exclusive(PERESOURCE r, BOOLEAN wait, const char *api)
                         api, (void *)r);
         return FALSE;
     }
+    if (wait && !pssim__verifier_lock_acquiring(m, r, PSSIM_LOCK_RESOURCE, r->ActiveCount != 0,
+                                                (PETHREAD)r->ExclusiveOwner, api, site))
+        return FALSE;
     while (r->ActiveCount != 0) {
         if (!wait)
             return FALSE;
@@ -120,22 +125,23 @@ static BOOLEAN acquire_exclusive(PERESOURCE r, BOOLEAN wait, const char *api)
     r->ExclusiveOwner = (ULONG_PTR)t;
     r->ExclusiveCount = 1;
     r->ActiveCount = 1;
+    pssim__verifier_lock_acquired(m, r, PSSIM_LOCK_RESOURCE, false, api, site);
     return TRUE;
 }
 
 BOOLEAN ExAcquireResourceExclusiveLite(PERESOURCE Resource, BOOLEAN Wait)
 {
-    return acquire_exclusive(Resource, Wait, "ExAcquireResourceExclusiveLite");
+    return acquire_exclusive(Resource, Wait, "ExAcquireResourceExclusiveLite", PSSIM_CALL_SITE());
 }
 
 BOOLEAN ExTryToAcquireResourceExclusiveLite(PERESOURCE Resource)
 {
-    return acquire_exclusive(Resource, FALSE, "ExTryToAcquireResourceExclusiveLite");
+    return acquire_exclusive(Resource, FALSE, "ExTryToAcquireResourceExclusiveLite",
+                             PSSIM_CALL_SITE());
 }
 
-BOOLEAN ExAcquireResourceSharedLite(PERESOURCE Resource, BOOLEAN Wait)
+static BOOLEAN acquire_shared(PERESOURCE Resource, BOOLEAN Wait, const char *api, const void *site)
 {
-    static const char api[] = "ExAcquireResourceSharedLite";
     pssim_machine *m = pssim__current_machine();
     if (!usable(m, Resource, api) || !check_context(m, Resource, true, api))
         return FALSE;
@@ -145,9 +151,15 @@ BOOLEAN ExAcquireResourceSharedLite(PERESOURCE Resource, BOOLEAN Wait)
         /* An exclusive holder asking shared gets it, counted as exclusive (SYNC-9). */
         r->ExclusiveCount++;
         r->ActiveCount++;
+        pssim__verifier_lock_acquired(m, r, PSSIM_LOCK_RESOURCE, false, api, site);
         return TRUE;
     }
     bool already = held_shared_by(r, t);
+    if (Wait && !already &&
+        !pssim__verifier_lock_acquiring(m, r, PSSIM_LOCK_RESOURCE,
+                                        r->ExclusiveOwner || r->NumberOfExclusiveWaiters > 0,
+                                        (PETHREAD)r->ExclusiveOwner, api, site))
+        return FALSE;
     /* A shared request waits while it is held exclusive, or while an exclusive request waits,
      * unless this thread already holds it shared. */
     while (r->ExclusiveOwner || (!already && r->NumberOfExclusiveWaiters > 0)) {
@@ -164,11 +176,18 @@ BOOLEAN ExAcquireResourceSharedLite(PERESOURCE Resource, BOOLEAN Wait)
     if (e)
         e->OwnerCount++;
     r->ActiveCount++;
+    pssim__verifier_lock_acquired(m, r, PSSIM_LOCK_RESOURCE, true, api, site);
     return TRUE;
+}
+
+BOOLEAN ExAcquireResourceSharedLite(PERESOURCE Resource, BOOLEAN Wait)
+{
+    return acquire_shared(Resource, Wait, "ExAcquireResourceSharedLite", PSSIM_CALL_SITE());
 }
 
 static void release_by(pssim_machine *m, PERESOURCE r, PETHREAD t, const char *api)
 {
+    pssim__verifier_lock_released(m, t, r);
     if (r->ExclusiveOwner == (ULONG_PTR)t) {
         r->ActiveCount--;
         if (--r->ExclusiveCount > 0)
@@ -247,7 +266,8 @@ ULONG ExGetSharedWaiterCount(PERESOURCE Resource)
 PVOID ExEnterCriticalRegionAndAcquireResourceExclusive(PERESOURCE Resource)
 {
     KeEnterCriticalRegion();
-    ExAcquireResourceExclusiveLite(Resource, TRUE);
+    acquire_exclusive(Resource, TRUE, "ExEnterCriticalRegionAndAcquireResourceExclusive",
+                      PSSIM_CALL_SITE());
     pssim_machine *m = pssim__current_machine();
     return m ? (PVOID)m->current_thread : NULL;
 }
@@ -255,7 +275,8 @@ PVOID ExEnterCriticalRegionAndAcquireResourceExclusive(PERESOURCE Resource)
 PVOID ExEnterCriticalRegionAndAcquireResourceShared(PERESOURCE Resource)
 {
     KeEnterCriticalRegion();
-    ExAcquireResourceSharedLite(Resource, TRUE);
+    acquire_shared(Resource, TRUE, "ExEnterCriticalRegionAndAcquireResourceShared",
+                   PSSIM_CALL_SITE());
     pssim_machine *m = pssim__current_machine();
     return m ? (PVOID)m->current_thread : NULL;
 }

@@ -23,6 +23,7 @@ KI_THREAD_EXTRA *KiThreadExtra(PETHREAD t)
 void KiFreeThreadExtra(PETHREAD t)
 {
     if (t->extra) {
+        pssim__verifier_thread_locks_free(t);
         pssim__free(t->extra->apc.user_apcs);
         pssim__free(t->extra);
         t->extra = NULL;

@@ -91,6 +91,7 @@ typedef struct KI_APC_STATE {
 typedef struct KI_THREAD_EXTRA {
     KWAIT_BLOCK wait_blocks[THREAD_WAIT_OBJECTS]; /* a wait on 2..THREAD_WAIT_OBJECTS objects */
     KI_APC_STATE apc;
+    struct pssim_thread_locks *locks; /* the locks it holds, as the verifier tracks them */
 } KI_THREAD_EXTRA;
 
 /* t's extra state, allocated zeroed on first use; NULL when out of memory. */

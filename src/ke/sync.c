@@ -4,6 +4,7 @@
 
 #include "core/machine.h"
 #include "ke/ke.h"
+#include "verifier/verifier.h"
 
 /* Virtual time one spin of a contended spin lock costs. */
 #define KI_SPIN_NS 100
@@ -55,6 +56,7 @@ LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
                         "KeReleaseMutex by a thread that does not own the mutex (SYNC-6)");
         return previous;
     }
+    pssim__verifier_lock_released(m, t, Mutex);
     if (++Mutex->Header.SignalState == 1) {
         Mutex->OwnerThread = NULL;
         t->mutexes_owned--;
@@ -116,7 +118,8 @@ VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 }
 
 /* Takes the mutex for t, waiting on its event while another thread holds it. */
-static void fast_mutex_take(pssim_machine *m, PETHREAD t, PFAST_MUTEX fm, const char *api)
+static void fast_mutex_take(pssim_machine *m, PETHREAD t, PFAST_MUTEX fm, pssim_lock_kind kind,
+                            const char *api, const void *site)
 {
     if (fm->Owner == t) {
         /* Not recursive: on Windows this thread waits for itself forever (SYNC-7). Driver
@@ -128,6 +131,8 @@ static void fast_mutex_take(pssim_machine *m, PETHREAD t, PFAST_MUTEX fm, const 
                         api, (void *)fm);
         return;
     }
+    if (!pssim__verifier_lock_acquiring(m, fm, kind, fm->Owner != NULL, fm->Owner, api, site))
+        return;
     while (fm->Owner) {
         fm->Contention++;
         KiWaitForObject(m, &fm->Event, false, 0, WrExecutive);
@@ -136,10 +141,12 @@ static void fast_mutex_take(pssim_machine *m, PETHREAD t, PFAST_MUTEX fm, const 
     }
     fm->Owner = t;
     fm->Count = 0;
+    pssim__verifier_lock_acquired(m, fm, kind, false, api, site);
 }
 
 static void fast_mutex_give(pssim_machine *m, PFAST_MUTEX fm)
 {
+    pssim__verifier_lock_released(m, m->current_thread, fm);
     fm->Owner = NULL;
     fm->Count = FM_LOCK_BIT;
     if (!IsListEmpty(&fm->Event.Header.WaitListHead)) {
@@ -174,7 +181,8 @@ VOID FASTCALL ExAcquireFastMutex(PFAST_MUTEX FastMutex)
         return;
     }
     KIRQL old = t->irql;
-    fast_mutex_take(m, t, FastMutex, "ExAcquireFastMutex");
+    fast_mutex_take(m, t, FastMutex, PSSIM_LOCK_FAST_MUTEX, "ExAcquireFastMutex",
+                    PSSIM_CALL_SITE());
     t->irql = APC_LEVEL; /* raised to APC_LEVEL; the old IRQL is kept in the mutex */
     FastMutex->OldIrql = old;
 }
@@ -189,6 +197,8 @@ BOOLEAN FASTCALL ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
     FastMutex->Owner = t;
     FastMutex->Count = 0;
     t->irql = APC_LEVEL;
+    pssim__verifier_lock_acquired(m, FastMutex, PSSIM_LOCK_FAST_MUTEX, false,
+                                  "ExTryToAcquireFastMutex", PSSIM_CALL_SITE());
     return TRUE;
 }
 
@@ -216,7 +226,8 @@ VOID FASTCALL ExAcquireFastMutexUnsafe(PFAST_MUTEX FastMutex)
     PETHREAD t;
     pssim_machine *m = machine_and_thread(&t);
     if (m && FastMutex && !m->bugchecked)
-        fast_mutex_take(m, t, FastMutex, "ExAcquireFastMutexUnsafe");
+        fast_mutex_take(m, t, FastMutex, PSSIM_LOCK_FAST_MUTEX, "ExAcquireFastMutexUnsafe",
+                        PSSIM_CALL_SITE());
 }
 
 VOID FASTCALL ExReleaseFastMutexUnsafe(PFAST_MUTEX FastMutex)
@@ -242,7 +253,8 @@ VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)
     if (!m || !Mutex || m->bugchecked)
         return;
     KeEnterGuardedRegion();
-    fast_mutex_take(m, t, Mutex, "KeAcquireGuardedMutex");
+    fast_mutex_take(m, t, Mutex, PSSIM_LOCK_GUARDED_MUTEX, "KeAcquireGuardedMutex",
+                    PSSIM_CALL_SITE());
 }
 
 BOOLEAN FASTCALL KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)
@@ -254,6 +266,8 @@ BOOLEAN FASTCALL KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)
     KeEnterGuardedRegion();
     Mutex->Owner = t;
     Mutex->Count = 0;
+    pssim__verifier_lock_acquired(m, Mutex, PSSIM_LOCK_GUARDED_MUTEX, false,
+                                  "KeTryToAcquireGuardedMutex", PSSIM_CALL_SITE());
     return TRUE;
 }
 
@@ -280,7 +294,8 @@ BOOLEAN FASTCALL KeTestSpinLock(PKSPIN_LOCK SpinLock)
     return SpinLock && *SpinLock == 0 ? TRUE : FALSE;
 }
 
-static void spin_acquire(pssim_machine *m, PETHREAD t, PKSPIN_LOCK lock, const char *api)
+static void spin_acquire(pssim_machine *m, PETHREAD t, PKSPIN_LOCK lock, const char *api,
+                         const void *site)
 {
     KSPIN_LOCK mine = (KSPIN_LOCK)(uintptr_t)t | 1;
     if (*lock == mine) {
@@ -291,11 +306,15 @@ static void spin_acquire(pssim_machine *m, PETHREAD t, PKSPIN_LOCK lock, const c
                         api, (void *)lock);
         return;
     }
+    PETHREAD owner = (PETHREAD)(uintptr_t)(*lock & ~(KSPIN_LOCK)1);
+    if (!pssim__verifier_lock_acquiring(m, lock, PSSIM_LOCK_SPIN, *lock != 0, owner, api, site))
+        return;
     /* Held on another processor: spin, in virtual time, until its owner releases it. */
     while (*lock && !m->bugchecked)
         pssim_cpu_work(KI_SPIN_NS);
     *lock = mine;
     t->spin_locks_held++;
+    pssim__verifier_lock_acquired(m, lock, PSSIM_LOCK_SPIN, false, api, site);
 }
 
 KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
@@ -313,7 +332,7 @@ KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
         return old;
     }
     t->irql = DISPATCH_LEVEL; /* nothing preempts this thread until it lowers the IRQL */
-    spin_acquire(m, t, SpinLock, "KeAcquireSpinLock");
+    spin_acquire(m, t, SpinLock, "KeAcquireSpinLock", PSSIM_CALL_SITE());
     return old;
 }
 
@@ -322,7 +341,7 @@ VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
     PETHREAD t;
     pssim_machine *m = machine_and_thread(&t);
     if (m && SpinLock && !m->bugchecked)
-        spin_acquire(m, t, SpinLock, "KeAcquireSpinLockAtDpcLevel");
+        spin_acquire(m, t, SpinLock, "KeAcquireSpinLockAtDpcLevel", PSSIM_CALL_SITE());
 }
 
 static bool spin_release(pssim_machine *m, PETHREAD t, PKSPIN_LOCK lock, const char *api)
@@ -335,6 +354,7 @@ static bool spin_release(pssim_machine *m, PETHREAD t, PKSPIN_LOCK lock, const c
     }
     *lock = 0;
     t->spin_locks_held--;
+    pssim__verifier_lock_released(m, t, lock);
     return true;
 }
 

@@ -344,6 +344,38 @@ static bool begin_wait(pssim_machine *m, bool zero_timeout, bool null_timeout, c
     return false;
 }
 
+/* KMUTEXes are locks to the verifier (GUIDE-5): a wait that may block on one orders it after
+ * the locks the thread holds. */
+static bool mutex_acquiring(pssim_machine *m, void *object, bool zero_timeout, const char *api,
+                            const void *site)
+{
+    if (zero_timeout || is_thread_object(m, object) ||
+        ((DISPATCHER_HEADER *)object)->Type != MutantObject)
+        return true;
+    PRKMUTEX mx = object;
+    return pssim__verifier_lock_acquiring(m, mx, PSSIM_LOCK_MUTEX,
+                                          !is_signaled_for(m, mx, m->current_thread),
+                                          mx->OwnerThread, api, site);
+}
+
+/* The wait ended with `status`: the mutexes it took are held now. */
+static void mutexes_taken(pssim_machine *m, void *const objects[], ULONG count, WAIT_TYPE type,
+                          NTSTATUS status, const char *api, const void *site)
+{
+    ULONG index = (ULONG)status & 0x3F;
+    bool any = status >= STATUS_WAIT_0 && (ULONG)status < STATUS_WAIT_0 + 64;
+    bool abandoned =
+        (ULONG)status >= STATUS_ABANDONED_WAIT_0 && (ULONG)status < STATUS_ABANDONED_WAIT_0 + 64;
+    if (!any && !abandoned)
+        return;
+    for (ULONG i = 0; i < count; i++) {
+        if ((type == WaitAny && i != index) || is_thread_object(m, objects[i]) ||
+            ((DISPATCHER_HEADER *)objects[i])->Type != MutantObject)
+            continue;
+        pssim__verifier_lock_acquired(m, objects[i], PSSIM_LOCK_MUTEX, false, api, site);
+    }
+}
+
 /* The mode and alertability the next wait of the current thread uses (SYNC-3). */
 static void set_wait_mode(pssim_machine *m, KPROCESSOR_MODE mode, BOOLEAN alertable)
 {
@@ -359,12 +391,17 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
         return STATUS_INVALID_PARAMETER;
     if (m->bugchecked)
         return PSSIM_STATUS_BUGCHECK;
+    static const char api[] = "KeWaitForSingleObject";
+    const void *site = PSSIM_CALL_SITE();
     bool zero = Timeout && Timeout->QuadPart == 0;
-    if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForSingleObject", &Object, 1))
+    if (!begin_wait(m, zero, Timeout == NULL, api, &Object, 1) ||
+        !mutex_acquiring(m, Object, zero, api, site))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
-    return KiWaitForObject(m, Object, Timeout != NULL,
-                           Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+    NTSTATUS st = KiWaitForObject(m, Object, Timeout != NULL,
+                                  Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+    mutexes_taken(m, &Object, 1, WaitAny, st, api, site);
+    return st;
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
@@ -396,8 +433,11 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
     if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForMultipleObjects", Object, Count))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
-    return KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
-                            Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+    NTSTATUS st =
+        KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
+                         Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+    mutexes_taken(m, Object, Count, WaitType, st, "KeWaitForMultipleObjects", PSSIM_CALL_SITE());
+    return st;
 }
 
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,

@@ -15,6 +15,7 @@ void pssim__verifier_routine_enter(pssim_machine *m, pssim_verifier_call *c,
     c->start_ns = m->now_ns;
     c->start_calls = t->kernel_calls;
     c->queued_work = false;
+    c->locks_at_entry = pssim__verifier_locks_held(m);
     t->vframe = c;
 }
 
@@ -27,6 +28,7 @@ pssim_verifier_call *pssim__verifier_current_call(const pssim_machine *m)
 void pssim__verifier_routine_leave(pssim_machine *m, pssim_verifier_call *c)
 {
     m->current_thread->vframe = c->outer;
+    pssim__verifier_check_locks_at_return(m, c, c->locks_at_entry);
     if (!pssim__verifier_on(m, PSSIM_VRULE_SLOW_ROUTINE) || m->bugchecked)
         return;
     uint64_t ns = m->now_ns - c->start_ns;

@@ -114,6 +114,7 @@ void pssim__verifier_init(pssim_machine *m)
 void pssim__verifier_free(pssim_machine *m)
 {
     pssim__free(m->verifier.reports);
+    pssim__verifier_locks_free(m);
     memset(&m->verifier, 0, sizeof(m->verifier));
 }
 

@@ -6,6 +6,7 @@
 #define PSSIM_VERIFIER_VERIFIER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <pssim/pssim.h>
@@ -15,6 +16,7 @@ struct pssim_driver;
 
 typedef struct pssim_verifier_state {
     uint8_t action[PSSIM_VERIFIER_RULE_COUNT]; /* resolved: OFF, WARN or FAIL */
+    struct pssim_lock_graph *locks;            /* GUIDE-5 (locks.c), made on first use */
     pssim_verifier_report *reports;
     uint32_t count, capacity;
     uint64_t dropped;
@@ -49,7 +51,8 @@ typedef struct pssim_verifier_call {
     const char *what;
     uint64_t start_ns;
     uint32_t start_calls;
-    bool queued_work; /* queued a work item during this call (GUIDE-6) */
+    bool queued_work;        /* queued a work item during this call (GUIDE-6) */
+    uint32_t locks_at_entry; /* locks the thread held when the routine was called */
 } pssim_verifier_call;
 void pssim__verifier_routine_enter(struct pssim_machine *m, pssim_verifier_call *c,
                                    const struct pssim_driver *drv, const void *routine,
@@ -71,5 +74,46 @@ void pssim__verifier_work_queued(struct pssim_machine *m);
 
 /* BUGCHECK-3: DriverUnload of drv has returned; reports what it left behind. */
 void pssim__verifier_unload_checks(struct pssim_machine *m, struct pssim_driver *drv);
+
+/* ---- locks (locks.c): the lock-order graph and wait-for chains (GUIDE-5), locks held at a
+ * routine's return (IMAGE-NOTIFY-12) ---- */
+typedef enum pssim_lock_kind {
+    PSSIM_LOCK_SPIN,
+    PSSIM_LOCK_FAST_MUTEX,
+    PSSIM_LOCK_GUARDED_MUTEX,
+    PSSIM_LOCK_MUTEX,
+    PSSIM_LOCK_RESOURCE,
+    PSSIM_LOCK_PUSH_LOCK
+} pssim_lock_kind;
+
+/* The caller of the WDK routine this is used in: the driver's call site. */
+#if defined(__GNUC__)
+#define PSSIM_CALL_SITE() __builtin_return_address(0)
+#else
+#define PSSIM_CALL_SITE() ((void *)0)
+#endif
+
+bool pssim__verifier_tracks_locks(const struct pssim_machine *m);
+/* The current thread is about to take `lock` and may wait for it (not a try-acquire);
+ * `will_wait` when it is not free for this thread now, `owner` the thread holding it exclusive
+ * if the lock tells (else the one the verifier saw take it). Adds the order edges from every lock
+ * the thread holds, and when it will wait, reports GUIDE-4 inside a routine and an actual deadlock.
+ * False when the machine stopped. */
+bool pssim__verifier_lock_acquiring(struct pssim_machine *m, const void *lock, pssim_lock_kind kind,
+                                    bool will_wait, struct _KTHREAD *owner, const char *api,
+                                    const void *site);
+/* The current thread now holds `lock` (every acquisition, try-acquires included). */
+void pssim__verifier_lock_acquired(struct pssim_machine *m, const void *lock, pssim_lock_kind kind,
+                                   bool shared, const char *api, const void *site);
+/* Thread t released one hold of `lock`. */
+void pssim__verifier_lock_released(struct pssim_machine *m, struct _KTHREAD *t, const void *lock);
+/* Locks the current thread holds (as tracked). */
+uint32_t pssim__verifier_locks_held(const struct pssim_machine *m);
+void pssim__verifier_check_locks_at_return(struct pssim_machine *m, const pssim_verifier_call *c,
+                                           uint32_t held_at_entry);
+/* Memory [p, p + size) was freed: locks in it are forgotten. */
+void pssim__verifier_memory_freed(struct pssim_machine *m, const void *p, size_t size);
+void pssim__verifier_locks_free(struct pssim_machine *m);
+void pssim__verifier_thread_locks_free(struct _KTHREAD *t);
 
 #endif
