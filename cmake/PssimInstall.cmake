@@ -6,6 +6,9 @@ install(TARGETS pssim_static pssim_shared EXPORT pssimTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(PSSIM_RACE_AVAILABLE)
+  install(TARGETS pssim_race EXPORT pssimTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(EXPORT pssimTargets NAMESPACE pssim:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/pssim)
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/pssimConfig.cmake.in

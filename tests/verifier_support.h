@@ -32,6 +32,16 @@ static inline const pssim_verifier_report *vfirst(pssim_machine *m, uint32_t rul
     return NULL;
 }
 
+/* The machine stopped because `rule` was on fail: bug check 0xC4, P1 = the verifier's base +
+ * the rule. */
+static inline void vassert_failed(pssim_machine *m, uint32_t rule)
+{
+    pssim_bugcheck bc;
+    assert_true(pssim_machine_bugcheck(m, &bc));
+    assert_int_equal(bc.code, 0xC4);
+    assert_int_equal(bc.parameters[0], PSSIM_VERIFIER_BUGCHECK_BASE + rule);
+}
+
 /* A machine whose every rule has `action`, on the suite's default backend. */
 static inline pssim_machine *vmachine(int action, uint32_t cpus)
 {

@@ -47,6 +47,9 @@ typedef struct pssim_machine pssim_machine; /* opaque */
     X(PSSIM_VRULE_SLOW_ROUTINE, "GUIDE-1", "slow-routine", PSSIM_VERIFIER_WARN,                    \
       "Do little and return fast: a notify or Ob callback routine ran past its budget of "         \
       "virtual time or kernel calls.")                                                             \
+    X(PSSIM_VRULE_USER_MODE_CALL, "GUIDE-2", "user-mode-call", PSSIM_VERIFIER_WARN,                \
+      "Do not call into a user-mode service to vet the process, thread or image: a notify "        \
+      "routine or Ob callback sent a message to user mode (FltSendMessage).")                      \
     X(PSSIM_VRULE_REGISTRY_CALL, "GUIDE-3", "registry-call", PSSIM_VERIFIER_WARN,                  \
       "Do not touch the registry: a notify routine or Ob callback called a Zw*Key or Rtl "         \
       "registry routine.")                                                                         \
@@ -58,9 +61,16 @@ typedef struct pssim_machine pssim_machine; /* opaque */
       "(a cycle in the machine's lock-order graph), a deadlock waiting for a schedule.")           \
     X(PSSIM_VRULE_DEADLOCK, "GUIDE-5", "deadlock", PSSIM_VERIFIER_WARN,                            \
       "Threads wait for each other in a cycle: each waits for a lock another of them holds.")      \
+    X(PSSIM_VRULE_DATA_RACE, "GUIDE-9", "data-race", PSSIM_VERIFIER_WARN,                          \
+      "Be reentrant and thread-safe: instrumented driver code wrote data that another thread "     \
+      "also touches, with no lock held in common (a lockset check, docs/verifier.md).")            \
     X(PSSIM_VRULE_WAIT_FOR_OWN_WORK, "GUIDE-6", "waits-for-own-work", PSSIM_VERIFIER_WARN,         \
       "Hand slow work to a worker thread and do not wait for it: a notify routine waited after "   \
       "queueing a work item, or waited for a thread of its own driver.")                           \
+    X(PSSIM_VRULE_APC_DISABLED_WAIT, "GUIDE-8", "apc-disabled-wait", PSSIM_VERIFIER_WARN,          \
+      "Nothing that needs an APC on this thread may wait with APCs disabled: a thread blocked "    \
+      "on an event that only a kernel APC it cannot run now (I/O completion, a hard error) "       \
+      "would set.")                                                                                \
     X(PSSIM_VRULE_LONG_WORK_ITEM, "WORK-3", "long-work-item", PSSIM_VERIFIER_WARN,                 \
       "Work items must be short: a routine held a shared system worker thread past its budget; "   \
       "long work belongs on a driver-created thread.")                                             \
@@ -117,8 +127,9 @@ typedef struct pssim_config {
     uint64_t kernel_call_cost_ns;     /* virtual time each call into the simulated kernel (a WDK
                                          routine) costs the calling thread, charged at its next
                                          scheduling point; default 0 (docs/execution.md) */
-    uint32_t kernel_stack_size;       /* each thread's simulated kernel stack in bytes; default
-                                         KERNEL_STACK_SIZE (24 KiB, x64) (STACK-4, GUIDE-7) */
+    uint32_t kernel_stack_size;       /* each thread's simulated kernel stack in bytes: 0 =
+                                         KERNEL_STACK_SIZE (24 KiB, x64), else 4 KiB..64 KiB (the
+                                         real stack under it); deeper is 0x7F (STACK-4, GUIDE-7) */
     uint32_t verifier_stack_budget;   /* GUIDE-7: stack one routine call may use; default 8 KiB */
     uint64_t verifier_work_budget_ns; /* WORK-3: virtual time one work item may hold a system
                                          worker thread; default 100 ms */
@@ -147,6 +158,28 @@ PSSIM_API NTSTATUS pssim_driver_load(pssim_machine *m, PDRIVER_INITIALIZE entry,
                                      const char *name /* "mydrv" */, uint32_t flags,
                                      PDRIVER_OBJECT *out /* may be NULL */);
 PSSIM_API NTSTATUS pssim_driver_unload(pssim_machine *m, PDRIVER_OBJECT driver);
+
+/* ---------------------------------------------------------------------------------------------
+ * Registry (added; docs/registry.md): the machine's in-memory registry, seeded and read back by
+ * the test, e.g. a driver's Parameters key before pssim_driver_load
+ * ------------------------------------------------------------------------------------------- */
+
+/* Sets value `value_name` (UTF-8; NULL or "" = the key's unnamed value) of the key at `key_path`
+ * (UTF-8, "\\Registry\\Machine\\..." or "\\Registry\\User\\...", names without case),
+ * creating that key and every missing key above it. `data` is what a driver reads back: REG_SZ
+ * is WCHARs with the terminating NUL (L"text", sizeof(L"text")), REG_DWORD a ULONG. */
+PSSIM_API NTSTATUS pssim_registry_set_value(pssim_machine *m, const char *key_path,
+                                            const char *value_name, ULONG type, const void *data,
+                                            ULONG size);
+/* Reads a value: *type and *size (each may be NULL) receive its type and size in bytes; the data
+ * is copied to buf when it fits in buf_size bytes (else STATUS_BUFFER_TOO_SMALL, nothing copied).
+ * STATUS_OBJECT_NAME_NOT_FOUND when the key or the value does not exist. */
+PSSIM_API NTSTATUS pssim_registry_get_value(pssim_machine *m, const char *key_path,
+                                            const char *value_name, ULONG *type, void *buf,
+                                            ULONG buf_size, ULONG *size);
+/* Deletes the key and every key below it; handles still open on them get STATUS_KEY_DELETED.
+ * STATUS_CANNOT_DELETE for \\Registry, \\Registry\\Machine and \\Registry\\User. */
+PSSIM_API NTSTATUS pssim_registry_delete_key(pssim_machine *m, const char *key_path);
 
 /* ---------------------------------------------------------------------------------------------
  * Devices and handles: what a user-mode client of the driver does (docs/io.md IO-CLIENT-*)
@@ -185,6 +218,45 @@ PSSIM_API NTSTATUS pssim_device_close(pssim_device_file *f);
 PSSIM_API NTSTATUS pssim_process_open(pssim_machine *m, HANDLE requestor_pid /* NULL = host */,
                                       HANDLE target_pid, ACCESS_MASK desired,
                                       ACCESS_MASK *granted /* may be NULL */);
+
+/* ---------------------------------------------------------------------------------------------
+ * Filter communication ports (added; docs/filter-ports.md, FLTPORT-*): what a user-mode service
+ * does with a minifilter's port through fltuser.h, for a test playing that service
+ * ------------------------------------------------------------------------------------------- */
+
+/* The service's answer to one FltSendMessage: `message` is the driver's SenderBuffer; write at
+ * most `reply_capacity` bytes into `reply` (NULL when the driver expects no reply) and their
+ * count into *reply_size (a count above the capacity makes FltSendMessage return
+ * STATUS_BUFFER_OVERFLOW). Return false to receive the message and never reply: the driver then
+ * waits until its timeout. It runs as the service, in virtual time, and must not call into the
+ * machine (neither WDK routines nor this API). */
+typedef bool (*pssim_filter_handler)(void *context, const void *message, uint32_t message_size,
+                                     void *reply, uint32_t reply_capacity, uint32_t *reply_size);
+
+/* FilterConnectCommunicationPort(port_name, 0, context, context_size, NULL, &port) from process
+ * `pid` (NULL = host; from a thread's body: that thread): the driver's ConnectNotify runs on a
+ * thread of pid at PASSIVE_LEVEL with a copy of the context, and its failure status is returned.
+ * OBJECT_NAME_NOT_FOUND (no such port, or closed), CONNECTION_COUNT_LIMIT (MaxConnections
+ * reached), INVALID_PARAMETER (NULL m, port_name or port, context_size without context, no live
+ * thread in pid), INVALID_DEVICE_STATE (that thread is blocked). */
+PSSIM_API NTSTATUS pssim_filter_connect(pssim_machine *m, HANDLE pid, const char *port_name,
+                                        const void *context, uint16_t context_size, HANDLE *port);
+/* The service's message loop (FilterGetMessage + FilterReplyMessage): from now on each
+ * FltSendMessage on this connection is received, and answered by handler(context, ...) after
+ * latency_ns of virtual time, during which the sending thread waits. A NULL handler stops
+ * serving (messages are then never received). INVALID_HANDLE for an unknown or closed port. */
+PSSIM_API NTSTATUS pssim_filter_serve(pssim_machine *m, HANDLE port, pssim_filter_handler handler,
+                                      void *context, uint64_t latency_ns);
+/* FilterSendMessage: the driver's MessageNotify runs on the connecting process's thread at
+ * PASSIVE_LEVEL; returns its status, with *returned (may be NULL) = ReturnOutputBufferLength.
+ * INVALID_HANDLE, PORT_DISCONNECTED (the driver closed the client port),
+ * INVALID_DEVICE_REQUEST (the port has no MessageNotify). */
+PSSIM_API NTSTATUS pssim_filter_send(pssim_machine *m, HANDLE port, const void *in,
+                                     uint32_t in_size, void *out, uint32_t out_size,
+                                     uint32_t *returned);
+/* CloseHandle of the connection: DisconnectNotify runs on the connecting process's thread, and a
+ * FltSendMessage still waiting on it returns STATUS_PORT_DISCONNECTED. INVALID_HANDLE. */
+PSSIM_API NTSTATUS pssim_filter_disconnect(pssim_machine *m, HANDLE port);
 
 /* ---------------------------------------------------------------------------------------------
  * Processes, threads, images
@@ -332,15 +404,17 @@ PSSIM_API NTSTATUS pssim_trace_write_chrome_json(const pssim_machine *m, const c
  * ------------------------------------------------------------------------------------------- */
 
 typedef struct pssim_verifier_report {
-    uint32_t rule;     /* pssim_verifier_rule */
-    uint32_t action;   /* PSSIM_VERIFIER_WARN or PSSIM_VERIFIER_FAIL */
-    char driver[64];   /* the driver at fault ("" for the host image) */
-    char routine[128]; /* its routine (symbol when the host can tell, else the address) */
-    uint64_t tid;      /* the thread */
-    uint32_t cpu;      /* the processor */
-    uint64_t time_ns;  /* virtual time */
-    char call[48];     /* the offending call ("KeWaitForSingleObject"), "" when none */
-    char text[1024];   /* what happened, the guideline, and the fix */
+    uint32_t rule;        /* pssim_verifier_rule */
+    uint32_t action;      /* PSSIM_VERIFIER_WARN or PSSIM_VERIFIER_FAIL */
+    char driver[64];      /* the driver at fault ("" for the host image) */
+    char routine[128];    /* its routine (symbol when the host can tell, else the address) */
+    uint64_t tid;         /* the thread */
+    uint32_t cpu;         /* the processor */
+    uint64_t time_ns;     /* virtual time */
+    char call[48];        /* the offending call ("KeWaitForSingleObject"), "" when none */
+    char text[1024];      /* what happened, the guideline, and the fix */
+    uint32_t occurrences; /* how often it happened: a rule about what a routine does reports a
+                             routine's same call once, counting the repeats (>= 1) */
 } pssim_verifier_report;
 
 /* The rule's ID ("GUIDE-4"), short name ("blocking-call") and guideline; never NULL. */
@@ -360,6 +434,19 @@ PSSIM_API NTSTATUS pssim_verifier_report_get(const pssim_machine *m, uint32_t in
 PSSIM_API void pssim_verifier_reports_clear(pssim_machine *m);
 /* Every report as readable text, like snprintf (returns the length the whole text needs). */
 PSSIM_API size_t pssim_verifier_format(const pssim_machine *m, char *buf, size_t size);
+/* GUIDE-9 (docs/verifier.md, "Races"): driver code compiled with the compiler's thread-sanitizer
+ * instrumentation and linked with pssim::race reports every load and store here (pc: the
+ * instruction's return address); the machine in force judges it. A range the detector must not
+ * judge (data handed from thread to thread by an event, say) is set aside with
+ * pssim_verifier_race_ignore. */
+PSSIM_API void pssim_race_access(const volatile void *addr, size_t size, bool write,
+                                 const void *pc);
+PSSIM_API NTSTATUS pssim_verifier_race_ignore(pssim_machine *m, const void *addr, size_t size);
+/* GUIDE-7: the most kernel stack one call of `routine` (a notify routine or Ob callback, by
+ * address) has used on this machine, in bytes, whatever the rule's action; *calls (may be NULL)
+ * receives how many of its calls were measured. 0 for a routine never called. */
+PSSIM_API uint32_t pssim_verifier_stack_high_water(const pssim_machine *m, const void *routine,
+                                                   uint64_t *calls);
 
 /* ---------------------------------------------------------------------------------------------
  * Bug checks

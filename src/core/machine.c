@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cm/cm.h"
 #include "core/alloc.h"
 #include "core/ptr_set.h"
+#include "flt/flt.h"
 #include "ke/ke.h"
+#include "platform/context.h"
 #include "rtl/status_names.h"
 
 /* 2026-01-01T00:00:00Z in 100 ns units since 1601-01-01. */
@@ -38,13 +41,22 @@ pssim_machine *pssim__machine_in_force(void)
 pssim_machine *pssim__current_machine(void)
 {
     pssim_machine *m = pssim__machine_in_force();
+    if (!m)
+        return NULL;
+    /* GUIDE-7, STACK-4: below the mark (a routine's deepest point so far, or the kernel stack's
+     * limit) the stack pointer is worth a look; otherwise this is all it costs. */
+    uintptr_t sp = PSSIM_STACK_POINTER();
+    if (sp < m->kstack.mark)
+        pssim__kstack_sample(m, sp);
     /* An entry into the simulated kernel from a thread's body: count it, and owe its cost
      * until the thread's next scheduling point (docs/execution.md, "Kernel-call cost"). */
-    PETHREAD t = m ? KI_RUNNING_BODY(m) : NULL;
+    PETHREAD t = KI_RUNNING_BODY(m);
     if (t) {
         t->kernel_calls++;
         uint64_t debt = t->kernel_debt_ns + m->cfg.kernel_call_cost_ns;
         t->kernel_debt_ns = debt > UINT32_MAX ? UINT32_MAX : (uint32_t)debt;
+    } else if (m->current_thread && m->current_thread->vframe) {
+        m->current_thread->kernel_calls++; /* a routine run by a control call: GUIDE-1 counts */
     }
     return m;
 }
@@ -95,7 +107,7 @@ static NTSTATUS validate_config(const pssim_config *cfg)
     for (int r = 0; r < PSSIM_VERIFIER_RULE_COUNT; r++)
         if (cfg->verifier[r] > PSSIM_VERIFIER_FAIL)
             return STATUS_INVALID_PARAMETER;
-    return STATUS_SUCCESS;
+    return pssim__kstack_validate(cfg);
 }
 
 /* Creates one of the machine's own processes (Idle, System, host) with one thread. */
@@ -156,6 +168,7 @@ NTSTATUS pssim_machine_create(const pssim_config *cfg, pssim_machine **out)
         return STATUS_INSUFFICIENT_RESOURCES;
     m->cfg = *cfg;
     pssim__verifier_init(m);
+    pssim__kstack_init(m);
     m->boot_id = (cfg->seed ^ 0x5ca1ab1eULL) & 0xFFFF;
     InitializeListHead(&m->all_objects);
     InitializeListHead(&m->process_list);
@@ -212,6 +225,7 @@ void pssim_machine_destroy(pssim_machine *m)
     ExpDestroyWorkQueues(m);
     ObpDestroyHandleTable(m, &m->kernel_handles);
     ObpDestroyAllObjects(m);
+    CmpDestroyRegistry(m); /* after the objects: key objects go without their delete routine */
     while (!IsListEmpty(&m->drivers)) {
         pssim_driver *d = CONTAINING_RECORD(RemoveHeadList(&m->drivers), pssim_driver, link);
         PspFreeUnicodeString(&d->registry_path);
@@ -219,8 +233,11 @@ void pssim_machine_destroy(pssim_machine *m)
     }
     PspFreeNotifyTables(m);
     IopDestroySymbolicLinks(m);
+    pssim__verifier_leaks_free(m);
+    pssim__kstack_free(m);
     pssim__verifier_free(m);
     PspPicoFree(m);
+    FltpFree(m);
     PspFreeUnicodeString(&m->ntdll_name);
     pssim__free(m->debug_log);
     pssim__trace_free(&m->trace);

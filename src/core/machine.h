@@ -23,6 +23,8 @@ typedef struct pssim_driver {
     struct pssim_machine *machine;
     PDRIVER_OBJECT object; /* NULL for the host image */
     char name[64];
+    uint32_t id;     /* 1, 2, ... in load order; 0 for the host image (pool blocks and timers
+                        record whose code made them: the verifier's unload checks) */
     uint32_t flags;  /* PSSIM_DRIVER_* */
     bool unload_ran; /* DriverUnload has returned (the image may still be pinned) */
     bool unloaded;   /* the image is gone: calling into it is 0xCE */
@@ -96,6 +98,8 @@ struct pssim_machine {
 
     /* The verifier's actions and reports (src/verifier). */
     pssim_verifier_state verifier;
+    /* The simulated kernel stacks and their per-routine high-water marks (GUIDE-7, STACK-4). */
+    pssim_kstack_state kstack;
 
     /* The event stream (src/trace). */
     pssim_trace_buffer trace;
@@ -105,6 +109,11 @@ struct pssim_machine {
 
     /* The subsystem (pico) provider and its contexts (src/ps/pico.c), from registration. */
     struct PSP_PICO_STATE *pico;
+    /* Minifilters and their communication ports (src/flt), made on first use. */
+    struct FLTP_STATE *flt;
+
+    /* The registry (src/cm), built on first use. */
+    struct CM_REGISTRY *cm;
 
     /* Virtual time, nanoseconds since boot. */
     uint64_t now_ns;

@@ -16,7 +16,8 @@ typedef struct POOL_HEADER {
     ULONG tag;
     ULONG magic;
     uint32_t paged; /* 1 for paged pool (WORK-9 checks work items against it) */
-    uint32_t pad;
+    uint32_t owner; /* the id of the driver whose code allocated it (0: the host image), so
+                       that an unload can list what the driver leaked (BUGCHECK-3) */
 } POOL_HEADER;
 
 _Static_assert(sizeof(POOL_HEADER) % 16 == 0, "pool data must stay 16-byte aligned");
@@ -98,6 +99,10 @@ static PVOID allocate(bool paged, bool zero, SIZE_T size, ULONG tag)
             return NULL;
         }
         h->pool = &m->pool;
+        /* Recorded whether or not the leak rule is on (it costs no memory: the header had
+         * the room), so the rule can be turned on at any time and still be right. */
+        PETHREAD t = m->current_thread;
+        h->owner = t && t->current_driver ? t->current_driver->id : 0;
         InsertTailList(&m->pool.blocks, &h->link);
         m->pool.live_bytes += size;
         m->pool.live_blocks++;
@@ -186,6 +191,8 @@ static void release(PVOID P, bool check_tag, ULONG Tag)
         }
     }
     h->magic = 0;
+    if (m)
+        pssim__verifier_memory_freed(m, P, h->size); /* its locks and race state go with it */
     pssim__free(h);
 }
 
@@ -204,4 +211,32 @@ VOID ExFreePool2(PVOID P, ULONG Tag, PVOID ExtendedParameters, ULONG ExtendedPar
     (void)ExtendedParameters;
     (void)ExtendedParametersCount;
     release(P, true, Tag);
+}
+
+uint32_t ExpPoolBlocksOf(pssim_pool *pool, uint32_t owner, pssim_pool_tag_stats *tags,
+                         uint32_t max_tags, uint64_t *blocks, uint64_t *bytes)
+{
+    uint32_t n = 0;
+    *blocks = *bytes = 0;
+    if (owner == 0 || !pool->blocks.Flink)
+        return 0;
+    for (LIST_ENTRY *e = pool->blocks.Flink; e != &pool->blocks; e = e->Flink) {
+        const POOL_HEADER *h = CONTAINING_RECORD(e, POOL_HEADER, link);
+        if (h->owner != owner)
+            continue;
+        ++*blocks;
+        *bytes += h->size;
+        uint32_t i = 0;
+        while (i < n && tags[i].tag != h->tag)
+            i++;
+        if (i == n) {
+            if (n == max_tags)
+                continue; /* counted in the totals, not itemized */
+            memset(&tags[n], 0, sizeof(tags[n]));
+            tags[n++].tag = h->tag;
+        }
+        tags[i].live_blocks++;
+        tags[i].live_bytes += h->size;
+    }
+    return n;
 }

@@ -27,6 +27,11 @@ void ExpPoolDestroy(pssim_pool *pool);
 pssim_pool_tag_stats *ExpPoolTagStats(pssim_pool *pool, ULONG tag);
 /* True when `data` is the start of a live paged-pool block of `pool`. */
 bool ExpPoolBlockIsPaged(pssim_pool *pool, const void *data);
+/* The live blocks allocated while the code of the driver with id `owner` ran: their count and
+ * bytes, and per tag in `tags` (at most max_tags, in the order of their oldest live block;
+ * blocks of further tags are only in the totals). Returns how many tags it filled in. */
+uint32_t ExpPoolBlocksOf(pssim_pool *pool, uint32_t owner, pssim_pool_tag_stats *tags,
+                         uint32_t max_tags, uint64_t *blocks, uint64_t *bytes);
 
 struct pssim_machine;
 /* Frees the work queues (their worker threads go with the dispatcher). */

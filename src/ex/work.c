@@ -17,7 +17,7 @@
 
 typedef struct EX_WORK_OWNER {
     PWORK_QUEUE_ITEM item;
-    pssim_driver *driver;
+    EX_WORK_ORIGIN origin;
 } EX_WORK_OWNER;
 
 typedef struct EX_WORK_QUEUE {
@@ -30,6 +30,7 @@ typedef struct EX_WORK_QUEUE {
      * for it, and the worker needs it to catch a routine whose driver has unloaded (WORK-4). */
     struct EX_WORK_OWNER *owners;
     uint32_t owner_head, owner_count, owner_capacity;
+    EX_WORK_OWNER running; /* the item whose routine runs now (item NULL: none) */
 } EX_WORK_QUEUE;
 
 typedef struct EX_WORK_QUEUES {
@@ -89,7 +90,7 @@ static void check_routine_return(pssim_machine *m, PETHREAD t, PWORK_QUEUE_ITEM 
 
 /* Records who queued `item`. Out of host memory the record is skipped and pop_owner attributes
  * the item to the host image (it still runs: ExQueueWorkItem cannot fail). */
-static void push_owner(EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item, pssim_driver *owner)
+static void push_owner(EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item, const EX_WORK_ORIGIN *origin)
 {
     if (q->owner_count == q->owner_capacity) {
         uint32_t cap = q->owner_capacity ? q->owner_capacity * 2 : 8;
@@ -105,15 +106,18 @@ static void push_owner(EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item, pssim_driver *ow
     }
     EX_WORK_OWNER *slot = &q->owners[(q->owner_head + q->owner_count) % q->owner_capacity];
     slot->item = item;
-    slot->driver = owner;
+    slot->origin = *origin;
     q->owner_count++;
 }
 
-static pssim_driver *pop_owner(pssim_machine *m, EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item)
+static EX_WORK_OWNER pop_owner(pssim_machine *m, EX_WORK_QUEUE *q, PWORK_QUEUE_ITEM item)
 {
-    if (q->owner_count == 0 || q->owners[q->owner_head].item != item)
-        return &m->host_image;
-    pssim_driver *owner = q->owners[q->owner_head].driver;
+    if (q->owner_count == 0 || q->owners[q->owner_head].item != item) {
+        EX_WORK_OWNER unknown = {
+            item, {&m->host_image, (void (*)(void))item->WorkerRoutine, "ExQueueWorkItem", false}};
+        return unknown;
+    }
+    EX_WORK_OWNER owner = q->owners[q->owner_head];
     q->owner_head = (q->owner_head + 1) % q->owner_capacity;
     q->owner_count--;
     return owner;
@@ -156,7 +160,8 @@ static VOID worker_body(PVOID arg)
                 return;
         }
         PWORK_QUEUE_ITEM item = CONTAINING_RECORD(RemoveHeadList(&q->items), WORK_QUEUE_ITEM, List);
-        pssim_driver *owner = pop_owner(m, q, item);
+        EX_WORK_OWNER rec = pop_owner(m, q, item);
+        pssim_driver *owner = rec.origin.driver;
         /* WORK-7: the item is dequeued before its routine runs: it may requeue or free it. */
         item->List.Flink = NULL;
         PWORKER_THREAD_ROUTINE routine = item->WorkerRoutine;
@@ -165,8 +170,15 @@ static VOID worker_body(PVOID arg)
             return;
         SHORT apc = t->kernel_apc_disable;
         t->irql = PASSIVE_LEVEL; /* WORK-2 */
+        uint64_t start_ns = m->now_ns;
+        q->running = rec;
         PSSIM_WITH_DRIVER(m, owner, { routine(parameter); });
+        q->running.item = NULL;
         check_routine_return(m, t, item, routine, parameter, apc);
+        if (m->bugchecked)
+            return;
+        /* WORK-3: how long the routine held this shared worker. */
+        pssim__verifier_work_item_ran(m, owner, rec.origin.routine, rec.origin.api, start_ns);
         if (m->bugchecked)
             return;
     }
@@ -218,11 +230,13 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
         return;
     }
     pssim__verifier_work_queued(m);
-    ExpQueueWorkItem(m, WorkItem, QueueType, pssim__current_driver(m));
+    EX_WORK_ORIGIN origin = {pssim__current_driver(m), (void (*)(void))WorkItem->WorkerRoutine,
+                             "ExQueueWorkItem", false};
+    ExpQueueWorkItem(m, WorkItem, QueueType, &origin);
 }
 
 void ExpQueueWorkItem(pssim_machine *m, PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType,
-                      pssim_driver *owner)
+                      const EX_WORK_ORIGIN *origin)
 {
     KPRIORITY priority = queue_priority(QueueType);
     if (!m->work) {
@@ -241,7 +255,7 @@ void ExpQueueWorkItem(pssim_machine *m, PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TY
         if (!NT_SUCCESS(PspCreateSystemWorker(m, worker_body, q, priority, &q->worker)))
             return;
     }
-    push_owner(q, WorkItem, owner);
+    push_owner(q, WorkItem, origin);
     InsertTailList(&q->items, &WorkItem->List);
     KeSetEvent(&q->wake, IO_NO_INCREMENT, FALSE);
 }
@@ -255,14 +269,18 @@ void ExpDestroyWorkQueues(pssim_machine *m)
     m->work = NULL;
 }
 
-uint32_t ExpCountQueuedItemsOf(pssim_machine *m, const pssim_driver *drv)
+void ExpCountUnpinnedItemsOf(pssim_machine *m, const pssim_driver *drv, uint32_t *queued,
+                             uint32_t *running)
 {
-    uint32_t n = 0;
+    *queued = *running = 0;
     for (int i = 0; m->work && i < EXP_QUEUES; i++) {
         EX_WORK_QUEUE *q = &m->work->queues[i];
-        for (uint32_t k = 0; k < q->owner_count; k++)
-            if (q->owners[(q->owner_head + k) % q->owner_capacity].driver == drv)
-                n++;
+        for (uint32_t k = 0; k < q->owner_count; k++) {
+            const EX_WORK_ORIGIN *o = &q->owners[(q->owner_head + k) % q->owner_capacity].origin;
+            if (o->driver == drv && !o->pins_driver)
+                ++*queued;
+        }
+        if (q->running.item && q->running.origin.driver == drv && !q->running.origin.pins_driver)
+            ++*running;
     }
-    return n;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cm/cm.h"
 #include "core/alloc.h"
 #include "core/machine.h"
 #include "io/io.h"
@@ -29,11 +30,19 @@ void IopPinDriver(pssim_driver *drv)
     drv->pins++;
 }
 
+/* The image goes: what the driver still holds is leaked now, not at DriverUnload, because a
+ * pinned driver's code (a close dispatch, an I/O work item) may still free it (BUGCHECK-3). */
+static void image_gone(pssim_driver *drv)
+{
+    drv->unloaded = true;
+    pssim__verifier_image_unloaded(drv->machine, drv);
+}
+
 /* IO-DEV-4: the image goes when DriverUnload has run and nothing pins it any more. */
 static void finish_unload_if_free(pssim_driver *drv)
 {
-    if (drv->unload_ran && drv->pins == 0)
-        drv->unloaded = true;
+    if (drv->unload_ran && drv->pins == 0 && !drv->unloaded)
+        image_gone(drv);
 }
 
 void IopUnpinDriver(pssim_driver *drv)
@@ -112,6 +121,9 @@ static NTSTATUS load_body(pssim_machine *m, void *arg)
         return STATUS_INSUFFICIENT_RESOURCES;
     drv->machine = m;
     drv->flags = a->flags;
+    drv->id = 1;
+    for (LIST_ENTRY *e = m->drivers.Flink; e != &m->drivers; e = e->Flink)
+        drv->id++;
     snprintf(drv->name, sizeof(drv->name), "%s", a->name);
     InsertTailList(&m->drivers, &drv->link);
     char buf[192];
@@ -124,6 +136,13 @@ static NTSTATUS load_body(pssim_machine *m, void *arg)
             ObpDereference(m, obj);
         drv->unloaded = true;
         return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    /* REG-9: the service key RegistryPath names exists before DriverEntry reads it. */
+    NTSTATUS reg = CmpCreateServiceKey(m, &drv->registry_path);
+    if (!NT_SUCCESS(reg)) {
+        ObpDereference(m, obj);
+        drv->unloaded = true;
+        return reg;
     }
     drv->object = obj;
     obj->Type = IO_TYPE_DRIVER;
@@ -158,8 +177,8 @@ static NTSTATUS load_body(pssim_machine *m, void *arg)
     PspRunOnThread(m, m->system_thread, run_driver_entry, a);
     if (!NT_SUCCESS(a->entry_status)) {
         /* A failing DriverEntry leaves no driver loaded; anything it left registered now
-         * points into unloaded code, exactly as on Windows. */
-        drv->unloaded = true;
+         * points into unloaded code, exactly as on Windows, and what it allocated is leaked. */
+        image_gone(drv);
         return a->entry_status;
     }
     /* IO-DEV-5: devices created in DriverEntry are ready once it returns. */

@@ -6,6 +6,8 @@
 
 #include <pssim/wdk/ntifs.h>
 
+#include "ke/ke.h"
+
 struct pssim_machine;
 struct pssim_driver;
 
@@ -60,5 +62,25 @@ typedef void IOP_IRP_ISSUER_COMPLETION(struct pssim_machine *m, PIRP irp, void *
 /* Makes the caller the issuer of `irp`, or stops being it (completion NULL). False, with nothing
  * changed, when `irp` did not come from IoAllocateIrp (caller memory, or freed). */
 bool IopSetIrpIssuer(PIRP irp, IOP_IRP_ISSUER_COMPLETION *completion, void *context);
+
+/* ---- threaded IRPs (build.c, docs/apc.md IRP-18..21) ----
+ * An IRP from IoBuildDeviceIoControlRequest or IoBuildSynchronousFsdRequest is queued to the
+ * thread that built it; when it completes back to the I/O manager, the final stage (buffered
+ * output back, MDLs and system buffer released, *UserIosb, UserEvent, the IRP freed) runs as a
+ * special kernel APC to that thread. */
+typedef struct IOP_THREADED_IRP {
+    PETHREAD thread; /* the thread it is queued to (referenced); NULL: not a threaded IRP */
+    const char *api; /* the routine that built it */
+    ULONG out_len;   /* at most this many bytes of buffered output go back */
+    CCHAR boost;     /* the completion's priority boost, for UserEvent */
+    bool no_copy;    /* failed through IoRaiseHardError: nothing goes back to the buffers */
+    KI_KERNEL_APC apc;
+} IOP_THREADED_IRP;
+/* The threaded-IRP part of an IRP from IoAllocateIrp (zero for other IRPs); NULL for an IRP
+ * without a header. */
+IOP_THREADED_IRP *IopThreadedIrp(struct pssim_machine *m, PIRP irp);
+/* IRP-19: the final stage of a threaded IRP, called by IoCompleteRequest past its last
+ * location: queues the completion APC to its thread. */
+void IopCompleteThreadedIrp(struct pssim_machine *m, PIRP irp, CCHAR boost);
 
 #endif

@@ -28,6 +28,7 @@ typedef struct IOP_IRP_HEADER {
     IOP_IRP_ISSUER_COMPLETION *issuer;
     void *issuer_context;
     pssim_driver **location_driver; /* [StackCount], after the stack locations */
+    IOP_THREADED_IRP threaded;      /* IoBuildDeviceIoControlRequest & co (build.c) */
 } IOP_IRP_HEADER;
 /* The IRP starts 16-byte aligned after the header, like the pool block. */
 #define IOP_IRP_HEADER_SIZE ((sizeof(IOP_IRP_HEADER) + 15) & ~(size_t)15)
@@ -133,6 +134,7 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
     h->allocator = pssim__current_driver(m);
     h->issuer = NULL;
     h->issuer_context = NULL;
+    memset(&h->threaded, 0, sizeof(h->threaded));
     h->location_driver = (pssim_driver **)((char *)irp + size);
     init_irp(irp, size, StackSize);
     irp->AllocationFlags = ChargeQuota ? IRP_QUOTA_CHARGED : 0;
@@ -201,6 +203,12 @@ VOID IoFreeIrp(PIRP Irp)
     }
     h->magic = 0;
     ExFreePoolWithTag(h, IOP_IRP_TAG);
+}
+
+IOP_THREADED_IRP *IopThreadedIrp(pssim_machine *m, PIRP irp)
+{
+    IOP_IRP_HEADER *h = header_of(m, irp);
+    return h ? &h->threaded : NULL;
 }
 
 bool IopSetIrpIssuer(PIRP irp, IOP_IRP_ISSUER_COMPLETION *completion, void *context)
@@ -323,6 +331,10 @@ static void clear_location(PIO_STACK_LOCATION sp)
 static void final_stage(pssim_machine *m, PIRP irp, CCHAR boost)
 {
     IOP_IRP_HEADER *h = header_of(m, irp);
+    if (h && h->threaded.thread) {
+        IopCompleteThreadedIrp(m, irp, boost); /* IRP-19: an APC to its thread */
+        return;
+    }
     if (h && !h->issuer && h->allocator && h->allocator != &m->host_image) {
         pssim__bugcheck(m, 0x2A, (ULONG_PTR)irp, 0, 0, 0,
                         "IRP %p, which driver '%s' allocated with IoAllocateIrp, completed back "

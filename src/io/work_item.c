@@ -148,7 +148,10 @@ static void queue_item(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine,
     IopPinDriver(item->driver);
     ExInitializeWorkItem(&item->work, run_work_item, item);
     pssim__verifier_work_queued(m);
-    ExpQueueWorkItem(m, &item->work, type, item->driver);
+    /* Reports name the driver's routine, not run_work_item around it (WORK-3). */
+    EX_WORK_ORIGIN origin = {
+        item->driver, routine ? (void (*)(void))routine : (void (*)(void))routine_ex, api, true};
+    ExpQueueWorkItem(m, &item->work, type, &origin);
 }
 
 VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,

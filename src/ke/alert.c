@@ -23,6 +23,14 @@ KI_THREAD_EXTRA *KiThreadExtra(PETHREAD t)
 void KiFreeThreadExtra(PETHREAD t)
 {
     if (t->extra) {
+        /* Kernel APCs still queued belong to a machine going away: only host memory goes. Its
+         * threaded IRPs (pool, freed after the objects) leave its list. */
+        for (KI_KERNEL_APC *apc = t->extra->kapc_head, *next; apc; apc = next) {
+            next = apc->next;
+            apc->routine(NULL, apc, KI_APC_FREE);
+        }
+        while (t->extra->irps.Flink && !IsListEmpty(&t->extra->irps))
+            InitializeListHead(RemoveHeadList(&t->extra->irps));
         pssim__verifier_thread_locks_free(t);
         pssim__free(t->extra->apc.user_apcs);
         pssim__free(t->extra);

@@ -234,8 +234,12 @@ void KiSwitchToScheduler(pssim_machine *m, KI_YIELD why)
     KI_DISPATCHER *d = m->ke;
     PETHREAD t = d->running_thread;
     d->last_yield = why;
+    pssim_kstack_saved own_stack = pssim__kstack_save(m);
     pssim__context_switch(d->exec, t->context, pssim__exec_main(d->exec));
     /* Resumed by the scheduler: it has made this thread current again. */
+    pssim__kstack_restore(m, own_stack);
+    if (!m->bugchecked)
+        KI_CHECK_KERNEL_APCS(m); /* APC-5: kernel APCs queued while it was off its processor */
 }
 
 /* Switches into t on processor c until t's next scheduling point. */
@@ -277,17 +281,15 @@ static void run_thread(pssim_machine *m, KI_PROCESSOR *c, PETHREAD t)
     m->current_thread = t;
     if (m->now_ns < c->clock_ns)
         m->now_ns = c->clock_ns;
+    pssim_kstack_saved host_stack = pssim__kstack_save(m); /* t's stack keeps its own mark */
     pssim_switch_result r = pssim__context_switch(d->exec, pssim__exec_main(d->exec), t->context);
+    pssim__kstack_restore(m, host_stack);
     d->running_thread = NULL;
     m->current_thread = host;
     if (r == PSSIM_SWITCH_STACK_OVERFLOW) {
         d->last_yield = KI_YIELD_EXIT;
         set_current(m, c, NULL);
-        pssim__bugcheck(m, 0x7F, 8, 0, 0, 0,
-                        "thread %p (TID %lu) overflowed its %lu-byte kernel stack (STACK-4). "
-                        "Fix: keep call trees flat, put large buffers in pool, or use "
-                        "KeExpandKernelStackAndCallout.",
-                        (void *)t, (unsigned long)(uintptr_t)t->tid, (unsigned long)t->stack_size);
+        pssim__kstack_guard_hit(m, t); /* 0x7F, P1 = 8 */
     }
 }
 

@@ -51,6 +51,8 @@ VOID KeLowerIrql(KIRQL NewIrql)
     t->irql = NewIrql;
     if (old >= DISPATCH_LEVEL && NewIrql < DISPATCH_LEVEL)
         KiIrqlLowered(m);
+    if (old >= APC_LEVEL && NewIrql < APC_LEVEL)
+        KI_CHECK_KERNEL_APCS(m); /* APC-5: kernel APCs held off by the IRQL run now */
 }
 
 KIRQL KeRaiseIrqlToDpcLevel(VOID)
@@ -82,8 +84,9 @@ VOID KeLeaveCriticalRegion(VOID)
 {
     pssim_machine *m = pssim__current_machine();
     PETHREAD t = current();
-    if (t && check_region_irql(m, t, 0x11B, "KeLeaveCriticalRegion"))
-        t->kernel_apc_disable--;
+    if (t && check_region_irql(m, t, 0x11B, "KeLeaveCriticalRegion") &&
+        --t->kernel_apc_disable == 0)
+        KI_CHECK_KERNEL_APCS(m); /* APC-5: normal kernel APCs held off run now */
 }
 
 VOID KeEnterGuardedRegion(VOID)
@@ -97,10 +100,12 @@ VOID KeEnterGuardedRegion(VOID)
 
 VOID KeLeaveGuardedRegion(VOID)
 {
+    pssim_machine *m = pssim__current_machine();
     PETHREAD t = current();
     if (t) {
         t->kernel_apc_disable--;
-        t->special_apc_disable--;
+        if (--t->special_apc_disable == 0)
+            KI_CHECK_KERNEL_APCS(m); /* APC-5: kernel APCs held off by the region run now */
     }
 }
 

@@ -8,6 +8,7 @@
 #include <pssim/pssim.h>
 
 struct pssim_machine;
+struct pssim_driver;
 struct pssim_exec;
 
 /* Thread states (ps-semantics 7.2). */
@@ -88,10 +89,33 @@ typedef struct KI_APC_STATE {
     uint32_t user_apc_count, user_apc_capacity;
 } KI_APC_STATE;
 
+/* A kernel APC (apc.c, docs/apc.md). Its owner allocates it; `routine` runs it on the target
+ * thread (KI_APC_RUN), or the thread ended with it queued (KI_APC_RUNDOWN: undo without running
+ * on the thread), or the machine is going away (KI_APC_FREE, m NULL: free host memory only).
+ * After any of them the queue does not touch the record again. */
+typedef enum KI_APC_CALL { KI_APC_RUN, KI_APC_RUNDOWN, KI_APC_FREE } KI_APC_CALL;
+typedef struct KI_KERNEL_APC KI_KERNEL_APC;
+struct KI_KERNEL_APC {
+    KI_KERNEL_APC *next;
+    void (*routine)(struct pssim_machine *m, KI_KERNEL_APC *apc, KI_APC_CALL call);
+    PETHREAD thread;  /* the target (referenced while queued) */
+    PIRP irp;         /* the IRP it completes, for reports */
+    PKEVENT event;    /* the event it sets when it runs, if known (GUIDE-8) */
+    const char *what; /* "the completion of a threaded IRP", for reports */
+    bool special;     /* special kernel APC; else normal */
+    bool reported;    /* GUIDE-8 reported for it */
+};
+
 typedef struct KI_THREAD_EXTRA {
     KWAIT_BLOCK wait_blocks[THREAD_WAIT_OBJECTS]; /* a wait on 2..THREAD_WAIT_OBJECTS objects */
     KI_APC_STATE apc;
-    struct pssim_thread_locks *locks; /* the locks it holds, as the verifier tracks them */
+    KI_KERNEL_APC *kapc_head, *kapc_tail; /* queued kernel APCs, special ones first */
+    LIST_ENTRY irps;                      /* its threaded IRPs (Irp->ThreadListEntry) */
+    const char *wait_api;                 /* the Ke call of the wait in progress (reports) */
+    bool in_normal_apc;                   /* a normal kernel APC runs (no other may start) */
+    bool running_down;                    /* the thread is ending: APCs are run down */
+    bool hard_errors_disabled;            /* IoSetThreadHardErrorMode(FALSE) */
+    struct pssim_thread_locks *locks;     /* the locks it holds, as the verifier tracks them */
 } KI_THREAD_EXTRA;
 
 /* t's extra state, allocated zeroed on first use; NULL when out of memory. */
@@ -112,6 +136,31 @@ bool KiDeferTermination(PETHREAD t, NTSTATUS status);
 bool KiTerminationPending(PETHREAD t, NTSTATUS *status);
 /* Ends t's wait now with `status` (an alert, a user APC). */
 void KiAbortWait(struct pssim_machine *m, PETHREAD t, NTSTATUS status);
+
+/* ---- kernel APCs (apc.c, docs/apc.md: APC-1..6, GUIDE-8) ---- */
+/* Queues `apc` to apc->thread (special ones after the special ones queued, before normal ones).
+ * It runs at once when the thread is the current one and can take it, or interrupts the
+ * thread's wait (STATUS_KERNEL_APC, rewaited), or waits for the thread to become able to run
+ * it; on a thread that has ended it is run down at once. */
+void KiQueueKernelApc(struct pssim_machine *m, KI_KERNEL_APC *apc);
+/* Runs the current thread's queued kernel APCs that its state lets run now; whether any ran. */
+bool KiDeliverKernelApcs(struct pssim_machine *m);
+#define KI_KERNEL_APCS_QUEUED(t) ((t)->extra && (t)->extra->kapc_head)
+/* The delivery points (IRQL lowered, a region left, a thread resumed) call this. */
+#define KI_CHECK_KERNEL_APCS(m)                                                                    \
+    do {                                                                                           \
+        if ((m)->current_thread && KI_KERNEL_APCS_QUEUED((m)->current_thread))                     \
+            KiDeliverKernelApcs(m);                                                                \
+    } while (0)
+/* Whether t in its present state (IRQL, regions) may run `apc`. */
+bool KiKernelApcDeliverable(PETHREAD t, const KI_KERNEL_APC *apc);
+/* GUIDE-8: the current thread is about to block on `objects`; reports a queued APC it cannot
+ * run that would end the wait. */
+void KiCheckUndeliverableApcs(struct pssim_machine *m, PETHREAD t, ULONG count,
+                              void *const objects[], bool has_timeout);
+/* t is ending (PspExitThread, after its exit notifications): runs the kernel APCs its state
+ * lets run, on it, and runs the rest down (APC-6). */
+void KiRundownKernelApcs(struct pssim_machine *m, PETHREAD t);
 
 /* A due time rounded up to the machine's timer resolution (cfg.timer_resolution_ns; 0 = exact),
  * as Windows expires timers and timeouts only on a clock interrupt. */
@@ -142,6 +191,10 @@ void KiExpireTimer(struct pssim_machine *m, PETHREAD t);
  * its DPC. */
 PKTIMER KiFirstTimer(struct pssim_machine *m);
 void KiExpireKTimer(struct pssim_machine *m, PKTIMER t);
+/* The set KTIMERs whose last setter was drv's code, described into buf ("0x... (DPC name, every
+ * 10 ms)", comma-separated, truncated to size); returns how many (the unload check). */
+uint32_t KiDescribeTimersOf(struct pssim_machine *m, const struct pssim_driver *drv, char *buf,
+                            size_t size);
 /* Ends a wait without waking the thread (it is being killed). */
 void KiCancelWait(struct pssim_machine *m, PETHREAD t);
 /* "event", "thread", "delay" ... for reports. */

@@ -63,6 +63,8 @@ LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
         t->kernel_apc_disable--;
         KiWakeWaiters(m, &Mutex->Header, 0); /* the next waiter becomes the owner */
         KiYieldIfPreempted(m);
+        if (t->kernel_apc_disable == 0)
+            KI_CHECK_KERNEL_APCS(m); /* APC-5: normal kernel APCs held off run now */
     }
     return previous;
 }
@@ -219,6 +221,8 @@ VOID FASTCALL ExReleaseFastMutex(PFAST_MUTEX FastMutex)
         return;
     t->irql = (KIRQL)FastMutex->OldIrql;
     fast_mutex_give(m, FastMutex);
+    if (t->irql < APC_LEVEL)
+        KI_CHECK_KERNEL_APCS(m); /* APC-5: kernel APCs held off at APC_LEVEL run now */
 }
 
 VOID FASTCALL ExAcquireFastMutexUnsafe(PFAST_MUTEX FastMutex)
@@ -374,6 +378,8 @@ VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
         t->irql = NewIrql;
         if (NewIrql < DISPATCH_LEVEL)
             KiIrqlLowered(m);
+        if (NewIrql < APC_LEVEL)
+            KI_CHECK_KERNEL_APCS(m); /* APC-5 */
     }
 }
 

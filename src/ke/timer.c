@@ -4,10 +4,12 @@
  * waiting thread's timeout. An expiring timer is signaled (its waiters wake) and queues its
  * DPC. DPCs run at DISPATCH_LEVEL on the machine's DPC thread, a system thread at priority 31
  * that never counts as a thread a run waits for. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/machine.h"
 #include "ke/ke.h"
+#include "platform/platform.h"
 
 static uint64_t due_ns_of(pssim_machine *m, LONGLONG due)
 {
@@ -75,6 +77,13 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     if (!d)
         return FALSE;
     BOOLEAN was_set = KeCancelTimer(Timer);
+    /* Whose timer it is, for the unload check (BUGCHECK-3): the driver whose code sets it.
+     * Set again from code of no driver (its DPC routine, which runs as none) it stays theirs.
+     * The KTIMER has no field for it and pssim keeps no per-processor timer lists, so the
+     * Processor field, opaque to drivers, holds the driver's id. */
+    PETHREAD cur = m->current_thread;
+    if (cur && cur->current_driver && cur->current_driver->id)
+        Timer->Processor = cur->current_driver->id;
     /* Setting a timer resets it to not signaled. */
     Timer->Header.SignalState = 0;
     Timer->Dpc = Dpc;
@@ -119,6 +128,38 @@ void KiExpireKTimer(pssim_machine *m, PKTIMER t)
     KiWakeWaiters(m, &t->Header, 0);
     if (t->Dpc)
         KeInsertQueueDpc(t->Dpc, NULL, NULL);
+}
+
+uint32_t KiDescribeTimersOf(pssim_machine *m, const pssim_driver *drv, char *buf, size_t size)
+{
+    KI_DISPATCHER *d = m->ke;
+    uint32_t n = 0;
+    size_t at = 0;
+    if (size)
+        buf[0] = 0;
+    for (LIST_ENTRY *e = d ? d->ktimers.Flink : NULL; e && e != &d->ktimers; e = e->Flink) {
+        PKTIMER t = CONTAINING_RECORD(e, KTIMER, TimerListEntry);
+        if (!drv->id || t->Processor != drv->id)
+            continue;
+        char dpc[112] = "no DPC";
+        if (t->Dpc && t->Dpc->DeferredRoutine) {
+            void *addr;
+            memcpy(&addr, &t->Dpc->DeferredRoutine, sizeof(addr));
+            char sym[96];
+            if (pssim__platform_symbol_name(addr, sym, sizeof(sym)))
+                snprintf(dpc, sizeof(dpc), "DPC %s", sym);
+            else
+                snprintf(dpc, sizeof(dpc), "DPC %p", addr);
+        }
+        char period[32] = "";
+        if (t->Period)
+            snprintf(period, sizeof(period), ", every %lu ms", (unsigned long)t->Period);
+        int w = snprintf(at < size ? buf + at : NULL, at < size ? size - at : 0, "%s%p (%s%s)",
+                         n ? ", " : "", (void *)t, dpc, period);
+        at += w > 0 ? (size_t)w : 0;
+        n++;
+    }
+    return n;
 }
 
 /* ---- DPCs ---- */

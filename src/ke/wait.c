@@ -222,28 +222,11 @@ static NTSTATUS end_before_blocking(pssim_machine *m, PETHREAD t, KPROCESSOR_MOD
     return st;
 }
 
-NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], WAIT_TYPE type,
-                          PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
-                          KWAIT_REASON reason)
+/* Blocks t on `objects` until its wait ends; the wait status. */
+static NTSTATUS block(pssim_machine *m, PETHREAD t, ULONG count, void *const objects[],
+                      WAIT_TYPE type, PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
+                      KWAIT_REASON reason, KPROCESSOR_MODE mode, bool alertable)
 {
-    KiChargeKernelCalls(m); /* a wait is a scheduling point: pay for the calls before it */
-    if (m->bugchecked)
-        return PSSIM_STATUS_BUGCHECK;
-    PETHREAD t = m->current_thread;
-    /* The mode and alertability of this wait, set by the Ke call; the library's own waits
-     * are KernelMode and not alertable. */
-    KPROCESSOR_MODE mode = (KPROCESSOR_MODE)t->wait_mode;
-    bool alertable = t->wait_alertable;
-    t->wait_mode = KernelMode;
-    t->wait_alertable = false;
-    NTSTATUS st = count ? try_complete(m, t, count, objects, type) : STATUS_PENDING;
-    if (st != STATUS_PENDING)
-        return st;
-    st = end_before_blocking(m, t, mode, alertable);
-    if (st != STATUS_PENDING)
-        return st;
-    if (has_timeout && due_ns <= m->now_ns)
-        return count ? STATUS_TIMEOUT : STATUS_SUCCESS;
     KI_DISPATCHER *d = KiDispatcher(m);
     if (!d)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -285,11 +268,13 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
         KiSwitchToScheduler(m, KI_YIELD_WAIT);
     } else {
         /* The host waits by running the machine until its wait ends. */
-        st = KiRunScheduler(m, 0, t);
+        NTSTATUS st = KiRunScheduler(m, 0, t);
         if (st != STATUS_SUCCESS && t->waiting) {
             /* Nothing can ever end this wait (or the machine stopped): give up the wait. */
             KiCancelWait(m, t);
             t->state = Running;
+            t->wait_mode = KernelMode;
+            t->wait_alertable = false;
             return st;
         }
     }
@@ -299,6 +284,53 @@ NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], 
     if (t->wait_status == STATUS_USER_APC)
         KiDeliverUserApcs(t);
     return t->wait_status;
+}
+
+NTSTATUS KiWaitForObjects(pssim_machine *m, ULONG count, void *const objects[], WAIT_TYPE type,
+                          PKWAIT_BLOCK blocks, bool has_timeout, uint64_t due_ns,
+                          KWAIT_REASON reason)
+{
+    KiChargeKernelCalls(m); /* a wait is a scheduling point: pay for the calls before it */
+    if (m->bugchecked)
+        return PSSIM_STATUS_BUGCHECK;
+    PETHREAD t = m->current_thread;
+    /* The mode and alertability of this wait, set by the Ke call; the library's own waits
+     * are KernelMode and not alertable. */
+    KPROCESSOR_MODE mode = (KPROCESSOR_MODE)t->wait_mode;
+    bool alertable = t->wait_alertable;
+    t->wait_mode = KernelMode;
+    t->wait_alertable = false;
+    for (;;) {
+        NTSTATUS st = count ? try_complete(m, t, count, objects, type) : STATUS_PENDING;
+        if (st != STATUS_PENDING)
+            return st;
+        if (KI_KERNEL_APCS_QUEUED(t)) {
+            /* APC-5: kernel APCs the thread can run now run before it blocks (they may set
+             * what it waits for); one it cannot run that would end the wait is GUIDE-8. */
+            bool ran = KiDeliverKernelApcs(m);
+            if (m->bugchecked)
+                return PSSIM_STATUS_BUGCHECK;
+            if (ran)
+                continue; /* something ran: look at the objects again */
+            KiCheckUndeliverableApcs(m, t, count, objects, has_timeout);
+            if (m->bugchecked)
+                return PSSIM_STATUS_BUGCHECK;
+        }
+        st = end_before_blocking(m, t, mode, alertable);
+        if (st != STATUS_PENDING)
+            return st;
+        if (has_timeout && due_ns <= m->now_ns)
+            return count ? STATUS_TIMEOUT : STATUS_SUCCESS;
+        st =
+            block(m, t, count, objects, type, blocks, has_timeout, due_ns, reason, mode, alertable);
+        if (st != STATUS_KERNEL_APC)
+            return st;
+        /* A kernel APC interrupted the wait: it runs, and the thread waits again for what is
+         * left of the timeout (the due time is absolute); the caller never sees it. */
+        KiDeliverKernelApcs(m);
+        if (m->bugchecked)
+            return PSSIM_STATUS_BUGCHECK;
+    }
 }
 
 NTSTATUS KiWaitForObject(pssim_machine *m, void *object, bool has_timeout, uint64_t due_ns,
@@ -376,6 +408,14 @@ static void mutexes_taken(pssim_machine *m, void *const objects[], ULONG count, 
     }
 }
 
+/* Names the Ke call a wait of the current thread is in, for GUIDE-8's report (only threads that
+ * have kernel APC state can need it). */
+static void note_wait_api(pssim_machine *m, const char *api)
+{
+    if (m->current_thread->extra)
+        m->current_thread->extra->wait_api = api;
+}
+
 /* The mode and alertability the next wait of the current thread uses (SYNC-3). */
 static void set_wait_mode(pssim_machine *m, KPROCESSOR_MODE mode, BOOLEAN alertable)
 {
@@ -398,8 +438,10 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
         !mutex_acquiring(m, Object, zero, api, site))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
+    note_wait_api(m, api);
     NTSTATUS st = KiWaitForObject(m, Object, Timeout != NULL,
                                   Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+    note_wait_api(m, NULL);
     mutexes_taken(m, &Object, 1, WaitAny, st, api, site);
     return st;
 }
@@ -433,9 +475,11 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
     if (!begin_wait(m, zero, Timeout == NULL, "KeWaitForMultipleObjects", Object, Count))
         return PSSIM_STATUS_BUGCHECK;
     set_wait_mode(m, WaitMode, Alertable);
+    note_wait_api(m, "KeWaitForMultipleObjects");
     NTSTATUS st =
         KiWaitForObjects(m, Count, Object, WaitType, WaitBlockArray, Timeout != NULL,
                          Timeout ? due_from_timeout(m, Timeout->QuadPart) : 0, WaitReason);
+    note_wait_api(m, NULL);
     mutexes_taken(m, Object, Count, WaitType, st, "KeWaitForMultipleObjects", PSSIM_CALL_SITE());
     return st;
 }

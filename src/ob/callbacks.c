@@ -591,8 +591,8 @@ NTSTATUS ZwDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
         return STATUS_INVALID_PARAMETER;
     /* Previous mode KernelMode: the process handles need no access check. */
     PVOID source_process;
-    NTSTATUS st = ObReferenceObjectByHandle(SourceProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType,
-                                            KernelMode, &source_process, NULL);
+    NTSTATUS st = ObpReferenceObjectByHandle(SourceProcessHandle, PROCESS_DUP_HANDLE,
+                                             *PsProcessType, KernelMode, &source_process, NULL);
     if (!NT_SUCCESS(st))
         return st;
     PEPROCESS sp = source_process;
@@ -626,8 +626,8 @@ NTSTATUS ZwDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
         st = STATUS_SUCCESS; /* no duplicate is to be created [D] */
     } else {
         PVOID target_process;
-        st = ObReferenceObjectByHandle(TargetProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType,
-                                       KernelMode, &target_process, NULL);
+        st = ObpReferenceObjectByHandle(TargetProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType,
+                                        KernelMode, &target_process, NULL);
         if (NT_SUCCESS(st)) {
             POBJECT_TYPE type = OBJECT_TO_OBJECT_HEADER(object)->type;
             ACCESS_MASK want = (Options & DUPLICATE_SAME_ACCESS)

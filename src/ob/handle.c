@@ -153,9 +153,9 @@ ACCESS_MASK ObpMapAccess(POBJECT_TYPE type, ACCESS_MASK desired)
     return out;
 }
 
-NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
-                                   POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
-                                   PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)
+NTSTATUS ObpReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+                                    PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)
 {
     pssim_machine *m = pssim__current_machine();
     if (!Object)
@@ -195,6 +195,17 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
         HandleInformation->HandleAttributes = 0;
     }
     return STATUS_SUCCESS;
+}
+
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+                                   POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+                                   PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)
+{
+    NTSTATUS st = ObpReferenceObjectByHandle(Handle, DesiredAccess, ObjectType, AccessMode, Object,
+                                             HandleInformation);
+    if (NT_SUCCESS(st))
+        pssim__verifier_ref_taken(pssim__machine_in_force(), *Object);
+    return st;
 }
 
 NTSTATUS ObReferenceObjectByHandleWithTag(HANDLE Handle, ACCESS_MASK DesiredAccess,

@@ -17,6 +17,7 @@ typedef enum pssim_object_kind {
     PSSIM_OBJECT_FILE,
     PSSIM_OBJECT_DRIVER,
     PSSIM_OBJECT_DEVICE,
+    PSSIM_OBJECT_KEY, /* a registry key opened by a handle (src/cm) */
     PSSIM_OBJECT_KIND_COUNT
 } pssim_object_kind;
 
@@ -46,7 +47,7 @@ typedef struct OBJECT_HEADER {
 #define OBJECT_HEADER_TO_BODY(h) ((void *)((OBJECT_HEADER *)(h) + 1))
 
 extern struct _OBJECT_TYPE PspProcessObjectType, PspThreadObjectType, IopFileObjectType,
-    IopDriverObjectType, IopDeviceObjectType;
+    IopDriverObjectType, IopDeviceObjectType, CmpKeyObjectType;
 
 /* Creates an object with pointer_count 1 (the creator's reference); NULL on out of memory. */
 void *ObpCreateObject(struct pssim_machine *m, POBJECT_TYPE type, size_t body_size,
@@ -113,6 +114,12 @@ uint32_t ObpCountRegistrationsOf(struct pssim_machine *m, const struct pssim_dri
 NTSTATUS ObpInsertHandleFiltered(struct pssim_machine *m, ULONG operation, PEPROCESS source,
                                  PEPROCESS owner, bool kernel, void *object, ACCESS_MASK granted,
                                  ULONG attributes, HANDLE *out);
+
+/* ObReferenceObjectByHandle for the kernel's own use: the reference is not counted against the
+ * calling driver by the verifier (BUGCHECK-3), so release it with ObpDereference. */
+NTSTATUS ObpReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+                                    PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation);
 
 /* Internal reference helpers that work on the given machine (no TLS lookup). */
 void ObpReference(void *o);

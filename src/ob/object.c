@@ -30,17 +30,21 @@ struct _OBJECT_TYPE IopDriverObjectType = {
     PSSIM_OBJECT_DRIVER, "Driver", {0, 0, 0, 0x1F0001}, 0x1F0001};
 struct _OBJECT_TYPE IopDeviceObjectType = {
     PSSIM_OBJECT_DEVICE, "Device", {0, 0, 0, 0x1F01FF}, 0x1F01FF};
+struct _OBJECT_TYPE CmpKeyObjectType = {
+    PSSIM_OBJECT_KEY, "Key", {KEY_READ, KEY_WRITE, KEY_EXECUTE, KEY_ALL_ACCESS}, KEY_ALL_ACCESS};
 
 static POBJECT_TYPE process_type_ptr = &PspProcessObjectType;
 static POBJECT_TYPE thread_type_ptr = &PspThreadObjectType;
 static POBJECT_TYPE file_type_ptr = &IopFileObjectType;
 static POBJECT_TYPE driver_type_ptr = &IopDriverObjectType;
 static POBJECT_TYPE device_type_ptr = &IopDeviceObjectType;
+static POBJECT_TYPE key_type_ptr = &CmpKeyObjectType;
 NTKERNELAPI POBJECT_TYPE *PsProcessType = &process_type_ptr;
 NTKERNELAPI POBJECT_TYPE *PsThreadType = &thread_type_ptr;
 NTKERNELAPI POBJECT_TYPE *IoFileObjectType = &file_type_ptr;
 NTKERNELAPI POBJECT_TYPE *IoDriverObjectType = &driver_type_ptr;
 NTKERNELAPI POBJECT_TYPE *IoDeviceObjectType = &device_type_ptr;
+NTKERNELAPI POBJECT_TYPE *CmKeyObjectType = &key_type_ptr;
 
 void *ObpCreateObject(pssim_machine *m, POBJECT_TYPE type, size_t body_size,
                       pssim_object_delete_fn delete_fn)
@@ -102,6 +106,8 @@ static void delete_object(pssim_machine *m, void *o)
     OBJECT_HEADER *h = OBJECT_TO_OBJECT_HEADER(o);
     h->deleting = true;
     pssim__ptr_set_remove(m->live_set, o);
+    if (m->verifier.refs) /* some driver took a reference through the WDK (BUGCHECK-3) */
+        pssim__verifier_object_deleted(m, o);
     if (h->delete_fn)
         h->delete_fn(o);
     RemoveEntryList(&h->all_link);
@@ -178,6 +184,7 @@ LONG_PTR FASTCALL ObfReferenceObject(PVOID Object)
                         Object);
         return 0;
     }
+    pssim__verifier_ref_taken(m, Object);
     return ++OBJECT_TO_OBJECT_HEADER(Object)->pointer_count;
 }
 
@@ -191,6 +198,7 @@ LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)
         return 0;
     }
     LONG_PTR left = OBJECT_TO_OBJECT_HEADER(Object)->pointer_count - 1;
+    pssim__verifier_ref_released(m, Object);
     ObpDereference(m, Object);
     return left;
 }
@@ -230,6 +238,7 @@ BOOLEAN FASTCALL ObReferenceObjectSafe(PVOID Object)
     if (h->deleting || h->pointer_count == 0)
         return FALSE;
     h->pointer_count++;
+    pssim__verifier_ref_taken(m, Object);
     return TRUE;
 }
 
@@ -250,5 +259,6 @@ NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess,
     if (ObjectType && OBJECT_TO_OBJECT_HEADER(Object)->type != ObjectType)
         return STATUS_OBJECT_TYPE_MISMATCH;
     ObpReference(Object);
+    pssim__verifier_ref_taken(m, Object);
     return STATUS_SUCCESS;
 }

@@ -150,6 +150,8 @@ void PspExitThread(pssim_machine *m, PETHREAD t, NTSTATUS status)
         p->exit_time = pssim__system_time(m);
         PspRunOnThread(m, t, process_exit_on_thread, t);
     }
+    /* APC-6: kernel APCs still queued run if the thread can run them, or are run down. */
+    KiRundownKernelApcs(m, t);
 
     t->terminated = true;
     t->exit_time = pssim__system_time(m);

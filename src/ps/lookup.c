@@ -32,6 +32,7 @@ NTSTATUS PsLookupProcessByProcessId(HANDLE ProcessId, PEPROCESS *Process)
     PEPROCESS p = PspLookupProcess(m, ProcessId);
     if (!p)
         return STATUS_INVALID_CID;
+    pssim__verifier_ref_taken(m, p);
     *Process = p;
     return STATUS_SUCCESS;
 }
@@ -47,6 +48,7 @@ NTSTATUS PsLookupThreadByThreadId(HANDLE ThreadId, PETHREAD *Thread)
     PETHREAD t = PspLookupThread(m, ThreadId);
     if (!t)
         return STATUS_INVALID_CID; /* CID-6: Vista+ code, not the stale INVALID_PARAMETER */
+    pssim__verifier_ref_taken(m, t);
     *Thread = t;
     return STATUS_SUCCESS;
 }

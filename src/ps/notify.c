@@ -148,11 +148,11 @@ static NTSTATUS register_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*r
     return full_status; /* PROC-REG-3, THREAD-REG-1, IMAGE-REG-2 */
 }
 
+/* Whether the current thread is inside a call of blk (its routine frames say). */
 static bool held_by_current(pssim_machine *m, PSP_NOTIFY_SLOT *blk)
 {
-    PETHREAD t = m->current_thread;
-    for (uint32_t i = 0; i < t->held_count && i < PSP_MAX_HELD_BLOCKS; i++)
-        if (t->held_blocks[i] == blk)
+    for (const pssim_verifier_call *c = m->current_thread->vframe; c; c = c->outer)
+        if (c->slot == blk)
             return true;
     return false;
 }
@@ -398,11 +398,8 @@ static void acquire_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_
                         flavour_remover(blk->flavour));
     }
     blk->active++;
-    PETHREAD cur = m->current_thread;
-    if (cur->held_count < PSP_MAX_HELD_BLOCKS)
-        cur->held_blocks[cur->held_count] = blk;
-    cur->held_count++;
     pssim__verifier_routine_enter(m, vc, blk->owner, fn_addr(blk->routine), t->kind);
+    vc->slot = blk;
 }
 
 static void trace_call(pssim_machine *m, int what, bool create)
@@ -413,7 +410,6 @@ static void trace_call(pssim_machine *m, int what, bool create)
 static void release_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_SLOT *blk)
 {
     pssim__verifier_routine_leave(m, vc);
-    m->current_thread->held_count--;
     if (--blk->active == 0 && blk->removing)
         KeSetEvent(&blk->drained, IO_NO_INCREMENT, FALSE); /* the remover may go on */
 }
@@ -505,7 +501,8 @@ void PspCallProcessNotifyRoutines(pssim_machine *m, PEPROCESS process, PETHREAD 
             break;
         }
     }
-    cur->kernel_apc_disable--;
+    if (--cur->kernel_apc_disable == 0)
+        KI_CHECK_KERNEL_APCS(m); /* APC-5: normal kernel APCs held off by the region run now */
 }
 
 void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create, bool on_new_thread)
@@ -551,7 +548,8 @@ void PspCallThreadNotifyRoutines(pssim_machine *m, PETHREAD thread, bool create,
     }
     if (guarded) {
         cur->kernel_apc_disable--;
-        cur->special_apc_disable--;
+        if (--cur->special_apc_disable == 0)
+            KI_CHECK_KERNEL_APCS(m); /* APC-5 */
     }
 }
 
@@ -600,7 +598,8 @@ void PspCallImageNotifyRoutines(pssim_machine *m, PUNICODE_STRING name, HANDLE p
         check_return_state(m, blk, PSP_CALL_IMAGE, irql, apc);
         release_block(m, &vc, blk);
     }
-    cur->kernel_apc_disable--;
+    if (--cur->kernel_apc_disable == 0)
+        KI_CHECK_KERNEL_APCS(m); /* APC-5 */
     if (file && temporary)
         ObpDereference(m, file);
 }

@@ -74,9 +74,8 @@ struct _KTHREAD {
     uint64_t wait_due_ns;
     LIST_ENTRY timer_link; /* in the dispatcher's timer list, ordered by due time */
     uint64_t wait_since_ns;
-    struct PSP_NOTIFY_SLOT *held_blocks[2]; /* notify calls running on this thread */
-    PEX_PUSH_LOCK push_locks_exclusive[2];  /* push locks this thread holds exclusive */
-    struct pssim_verifier_call *vframe;     /* the driver routine it runs (verifier.h) */
+    PEX_PUSH_LOCK push_locks_exclusive[2]; /* push locks this thread holds exclusive */
+    struct pssim_verifier_call *vframe;    /* the driver routine it runs (verifier.h) */
 
     NTSTATUS exit_status;
     KPRIORITY priority, base_priority;
@@ -85,7 +84,6 @@ struct _KTHREAD {
     uint32_t stack_size;
     ULONG wait_count;
     NTSTATUS wait_status;
-    uint32_t held_count;
     uint32_t mutexes_owned;   /* KMUTEXes held (SYNC-6: none may be held at exit) */
     uint32_t spin_locks_held; /* KSPIN_LOCKs held (SYNC-8) */
     uint32_t push_locks_exclusive_count;
@@ -142,8 +140,6 @@ typedef struct PSP_NOTIFY_SLOT {
     bool removing;              /* removal waits for `active` to drain */
     KEVENT drained;             /* signaled when the last invocation of a removed block ends */
 } PSP_NOTIFY_SLOT;
-
-#define PSP_MAX_HELD_BLOCKS 2 /* notify calls nested on one thread that are tracked */
 
 typedef struct PSP_NOTIFY_TABLE {
     const char *what;                       /* "process", "thread", "image" */

@@ -19,7 +19,7 @@ static bool check_passive(pssim_machine *m, const char *api)
 /* Resolves a handle (or pseudo handle) to a referenced object of `type` (QUERY-7). */
 static NTSTATUS reference_target(HANDLE h, POBJECT_TYPE type, void **out)
 {
-    return ObReferenceObjectByHandle(h, 0, type, KernelMode, out, NULL);
+    return ObpReferenceObjectByHandle(h, 0, type, KernelMode, out, NULL);
 }
 
 /* Writes a UNICODE_STRING followed by its characters and a NUL into `buf` (QUERY-5). */

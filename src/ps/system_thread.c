@@ -43,9 +43,11 @@ static void thread_entry(void *arg)
 {
     PETHREAD t = arg;
     pssim_machine *m = t->machine;
+    pssim_kstack kstack; /* its simulated kernel stack, for as long as the body runs (STACK-4) */
     if (m->cfg.backend == PSSIM_BACKEND_THREADS)
         pssim__bind_os_thread(m); /* this OS thread only ever runs t */
-    PspThreadStartup(t);          /* Appendix A step 5, on the new thread itself */
+    pssim__kstack_thread_start(m, t, &kstack);
+    PspThreadStartup(t); /* Appendix A step 5, on the new thread itself */
     if (!m->bugchecked)
         t->start_routine(t->start_context); /* SYSTHREAD-5: returning ends the thread */
     end_body_thread(m, t, STATUS_SUCCESS);
@@ -171,8 +173,8 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
     PEPROCESS process = m->system_process; /* SYSTHREAD-2: NULL = the System process */
     if (ProcessHandle) {
         PVOID obj;
-        NTSTATUS st = ObReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD,
-                                                *PsProcessType, KernelMode, &obj, NULL);
+        NTSTATUS st = ObpReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD,
+                                                 *PsProcessType, KernelMode, &obj, NULL);
         if (!NT_SUCCESS(st))
             return st;
         process = obj;

@@ -6,6 +6,7 @@
 #include <pssim/wdk/detail/rtl.h>
 
 #include "rtl/utf.h"
+#include "verifier/verifier.h"
 
 /* Longest Length a NUL-terminated source can be given so that Length + sizeof(WCHAR) still fits
  * UNICODE_STRING_MAX_BYTES: 0xFFFC with a 2-byte WCHAR (as on Windows), 0xFFF8 with 4 bytes. */
@@ -44,6 +45,7 @@ static size_t bounded_strlen(PCSZ s, size_t limit)
  * is described by its first MAX_INIT_UNICODE_LENGTH bytes, as the DDI page warns. */
 NTSYSAPI VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     const size_t max_chars = MAX_INIT_UNICODE_LENGTH / sizeof(WCHAR);
     DestinationString->Buffer = (PWSTR)SourceString;
     if (SourceString == NULL) {
@@ -63,6 +65,7 @@ NTSYSAPI VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWS
 NTSYSAPI NTSTATUS NTAPI RtlInitUnicodeStringEx(PUNICODE_STRING DestinationString,
                                                PCWSTR SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     const size_t max_chars = MAX_INIT_UNICODE_LENGTH / sizeof(WCHAR);
     DestinationString->Buffer = (PWSTR)SourceString;
     DestinationString->Length = 0;
@@ -79,6 +82,7 @@ NTSYSAPI NTSTATUS NTAPI RtlInitUnicodeStringEx(PUNICODE_STRING DestinationString
 
 NTSYSAPI VOID NTAPI RtlInitAnsiString(PANSI_STRING DestinationString, PCSZ SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     DestinationString->Buffer = (PCHAR)SourceString;
     if (SourceString == NULL) {
         DestinationString->Length = 0;
@@ -94,6 +98,7 @@ NTSYSAPI VOID NTAPI RtlInitAnsiString(PANSI_STRING DestinationString, PCSZ Sourc
 
 NTSYSAPI NTSTATUS NTAPI RtlInitAnsiStringEx(PANSI_STRING DestinationString, PCSZ SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     DestinationString->Buffer = (PCHAR)SourceString;
     DestinationString->Length = 0;
     DestinationString->MaximumLength = 0;
@@ -109,11 +114,13 @@ NTSYSAPI NTSTATUS NTAPI RtlInitAnsiStringEx(PANSI_STRING DestinationString, PCSZ
 
 NTSYSAPI VOID NTAPI RtlInitString(PSTRING DestinationString, PCSZ SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     RtlInitAnsiString(DestinationString, SourceString);
 }
 
 NTSYSAPI NTSTATUS NTAPI RtlInitStringEx(PSTRING DestinationString, PCSZ SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return RtlInitAnsiStringEx(DestinationString, SourceString);
 }
 
@@ -127,6 +134,7 @@ NTSYSAPI NTSTATUS NTAPI RtlInitStringEx(PSTRING DestinationString, PCSZ SourceSt
 NTSYSAPI VOID NTAPI RtlCopyUnicodeString(PUNICODE_STRING DestinationString,
                                          PCUNICODE_STRING SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (SourceString == NULL) {
         DestinationString->Length = 0;
         return;
@@ -143,6 +151,7 @@ NTSYSAPI VOID NTAPI RtlCopyUnicodeString(PUNICODE_STRING DestinationString,
 
 NTSYSAPI VOID NTAPI RtlCopyString(PSTRING DestinationString, const STRING *SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (SourceString == NULL) {
         DestinationString->Length = 0;
         return;
@@ -164,6 +173,7 @@ NTSYSAPI VOID NTAPI RtlCopyString(PSTRING DestinationString, const STRING *Sourc
 NTSYSAPI LONG NTAPI RtlCompareUnicodeStrings(PCWCH String1, SIZE_T String1Length, PCWCH String2,
                                              SIZE_T String2Length, BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     SIZE_T n = String1Length < String2Length ? String1Length : String2Length;
     for (SIZE_T i = 0; i < n; i++) {
         WCHAR a = String1[i], b = String2[i];
@@ -183,6 +193,7 @@ NTSYSAPI LONG NTAPI RtlCompareUnicodeStrings(PCWCH String1, SIZE_T String1Length
 NTSYSAPI LONG NTAPI RtlCompareUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
                                             BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return RtlCompareUnicodeStrings(String1->Buffer, String1->Length / sizeof(WCHAR),
                                     String2->Buffer, String2->Length / sizeof(WCHAR),
                                     CaseInSensitive);
@@ -191,6 +202,7 @@ NTSYSAPI LONG NTAPI RtlCompareUnicodeString(PCUNICODE_STRING String1, PCUNICODE_
 NTSYSAPI BOOLEAN NTAPI RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
                                              BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (String1->Length != String2->Length)
         return FALSE;
     return RtlCompareUnicodeString(String1, String2, CaseInSensitive) == 0;
@@ -216,6 +228,7 @@ static LONG compare_bytes(const CHAR *a, size_t na, const CHAR *b, size_t nb, BO
 NTSYSAPI LONG NTAPI RtlCompareString(const STRING *String1, const STRING *String2,
                                      BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return compare_bytes(String1->Buffer, String1->Length, String2->Buffer, String2->Length,
                          CaseInSensitive);
 }
@@ -223,6 +236,7 @@ NTSYSAPI LONG NTAPI RtlCompareString(const STRING *String1, const STRING *String
 NTSYSAPI BOOLEAN NTAPI RtlEqualString(const STRING *String1, const STRING *String2,
                                       BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (String1->Length != String2->Length)
         return FALSE;
     return RtlCompareString(String1, String2, CaseInSensitive) == 0;
@@ -232,6 +246,7 @@ NTSYSAPI BOOLEAN NTAPI RtlEqualString(const STRING *String1, const STRING *Strin
 NTSYSAPI BOOLEAN NTAPI RtlPrefixUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
                                               BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     SIZE_T n1 = String1->Length / sizeof(WCHAR), n2 = String2->Length / sizeof(WCHAR);
     if (n1 > n2)
         return FALSE;
@@ -242,6 +257,7 @@ NTSYSAPI BOOLEAN NTAPI RtlPrefixUnicodeString(PCUNICODE_STRING String1, PCUNICOD
 NTSYSAPI BOOLEAN NTAPI RtlSuffixUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
                                               BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     SIZE_T n1 = String1->Length / sizeof(WCHAR), n2 = String2->Length / sizeof(WCHAR);
     if (n1 > n2)
         return FALSE;
@@ -252,6 +268,7 @@ NTSYSAPI BOOLEAN NTAPI RtlSuffixUnicodeString(PCUNICODE_STRING String1, PCUNICOD
 NTSYSAPI BOOLEAN NTAPI RtlPrefixString(const STRING *String1, const STRING *String2,
                                        BOOLEAN CaseInSensitive)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (String1->Length > String2->Length)
         return FALSE;
     return compare_bytes(String1->Buffer, String1->Length, String2->Buffer, String1->Length,
@@ -279,11 +296,13 @@ static NTSTATUS append_unicode(PUNICODE_STRING dst, PCWCH src, size_t bytes)
 NTSYSAPI NTSTATUS NTAPI RtlAppendUnicodeStringToString(PUNICODE_STRING Destination,
                                                        PCUNICODE_STRING Source)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return append_unicode(Destination, Source->Buffer, Source->Length);
 }
 
 NTSYSAPI NTSTATUS NTAPI RtlAppendUnicodeToString(PUNICODE_STRING Destination, PCWSTR Source)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (Source == NULL)
         return STATUS_SUCCESS;
     size_t n = bounded_wcslen(Source, MAXUSHORT);
@@ -294,6 +313,7 @@ NTSYSAPI NTSTATUS NTAPI RtlAppendUnicodeToString(PUNICODE_STRING Destination, PC
 
 NTSYSAPI NTSTATUS NTAPI RtlAppendStringToString(PSTRING Destination, const STRING *Source)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     USHORT n = Source->Length;
     if (n == 0)
         return STATUS_SUCCESS;
@@ -317,6 +337,7 @@ NTSYSAPI NTSTATUS NTAPI RtlAppendStringToString(PSTRING Destination, const STRIN
 NTSYSAPI NTSTATUS NTAPI RtlDuplicateUnicodeString(ULONG Flags, PCUNICODE_STRING StringIn,
                                                   PUNICODE_STRING StringOut)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     const ULONG valid = RTL_DUPLICATE_UNICODE_STRING_NULL_TERMINATE |
                         RTL_DUPLICATE_UNICODE_STRING_ALLOCATE_NULL_STRING;
     if ((Flags & ~valid) != 0 || Flags == RTL_DUPLICATE_UNICODE_STRING_ALLOCATE_NULL_STRING ||
@@ -355,6 +376,7 @@ NTSYSAPI NTSTATUS NTAPI RtlDuplicateUnicodeString(ULONG Flags, PCUNICODE_STRING 
  * tolerated. */
 NTSYSAPI VOID NTAPI RtlFreeUnicodeString(PUNICODE_STRING UnicodeString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (UnicodeString->Buffer != NULL)
         ExFreePool(UnicodeString->Buffer);
     UnicodeString->Buffer = NULL;
@@ -364,6 +386,7 @@ NTSYSAPI VOID NTAPI RtlFreeUnicodeString(PUNICODE_STRING UnicodeString)
 
 NTSYSAPI VOID NTAPI RtlFreeAnsiString(PANSI_STRING AnsiString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (AnsiString->Buffer != NULL)
         ExFreePool(AnsiString->Buffer);
     AnsiString->Buffer = NULL;
@@ -399,6 +422,7 @@ static size_t format_unsigned(ULONGLONG value, ULONG base, char *out)
 
 NTSYSAPI NTSTATUS NTAPI RtlIntegerToChar(ULONG Value, ULONG Base, LONG OutputLength, PSZ String)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     char digits[65];
     if (Base == 0)
         Base = 10;
@@ -437,11 +461,13 @@ static NTSTATUS integer_to_unicode(ULONGLONG value, ULONG base, PUNICODE_STRING 
 
 NTSYSAPI NTSTATUS NTAPI RtlIntegerToUnicodeString(ULONG Value, ULONG Base, PUNICODE_STRING String)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return integer_to_unicode(Value, Base, String);
 }
 
 NTSYSAPI NTSTATUS NTAPI RtlInt64ToUnicodeString(ULONGLONG Value, ULONG Base, PUNICODE_STRING String)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return integer_to_unicode(Value, Base, String);
 }
 
@@ -512,6 +538,7 @@ static uint32_t get_wchar(const void *s, size_t i)
 
 NTSYSAPI NTSTATUS NTAPI RtlCharToInteger(PCSZ String, ULONG Base, PULONG Value)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (String == NULL)
         return STATUS_ACCESS_VIOLATION;
     return parse_integer(String, strlen(String), get_char, Base, Value);
@@ -519,6 +546,7 @@ NTSYSAPI NTSTATUS NTAPI RtlCharToInteger(PCSZ String, ULONG Base, PULONG Value)
 
 NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToInteger(PCUNICODE_STRING String, ULONG Base, PULONG Value)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (String == NULL)
         return STATUS_ACCESS_VIOLATION;
     return parse_integer(String->Buffer, String->Length / sizeof(WCHAR), get_wchar, Base, Value);
@@ -530,6 +558,7 @@ NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToInteger(PCUNICODE_STRING String, ULONG
 
 NTSYSAPI SIZE_T NTAPI RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     const unsigned char *a = (const unsigned char *)Source1, *b = (const unsigned char *)Source2;
     SIZE_T i = 0;
     while (i < Length && a[i] == b[i])
@@ -541,6 +570,7 @@ NTSYSAPI SIZE_T NTAPI RtlCompareMemory(const VOID *Source1, const VOID *Source2,
  * DDI page specifies; otherwise the bytes in the leading run of ULONGs equal to Pattern. */
 NTSYSAPI SIZE_T NTAPI RtlCompareMemoryUlong(PVOID Source, SIZE_T Length, ULONG Pattern)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (((ULONG_PTR)Source % sizeof(ULONG)) != 0 || Length % sizeof(ULONG) != 0)
         return 0;
     const ULONG *p = (const ULONG *)Source;

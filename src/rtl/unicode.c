@@ -6,6 +6,7 @@
 #include <pssim/wdk/detail/rtl.h>
 
 #include "rtl/utf.h"
+#include "verifier/verifier.h"
 
 /* =============================================================================================
  * Case mapping
@@ -153,6 +154,7 @@ NTSYSAPI CHAR NTAPI RtlUpperChar(CHAR Character)
 
 NTSYSAPI VOID NTAPI RtlUpperString(PSTRING DestinationString, const STRING *SourceString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     USHORT n = SourceString->Length;
     if (n > DestinationString->MaximumLength)
         n = DestinationString->MaximumLength;
@@ -196,6 +198,7 @@ NTSYSAPI NTSTATUS NTAPI RtlUpcaseUnicodeString(PUNICODE_STRING DestinationString
                                                PCUNICODE_STRING SourceString,
                                                BOOLEAN AllocateDestinationString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return map_case_string(DestinationString, SourceString, AllocateDestinationString,
                            RtlUpcaseUnicodeChar);
 }
@@ -204,6 +207,7 @@ NTSYSAPI NTSTATUS NTAPI RtlDowncaseUnicodeString(PUNICODE_STRING DestinationStri
                                                  PCUNICODE_STRING SourceString,
                                                  BOOLEAN AllocateDestinationString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return map_case_string(DestinationString, SourceString, AllocateDestinationString,
                            RtlDowncaseUnicodeChar);
 }
@@ -214,11 +218,13 @@ NTSYSAPI NTSTATUS NTAPI RtlDowncaseUnicodeString(PUNICODE_STRING DestinationStri
 
 NTSYSAPI ULONG NTAPI RtlxAnsiStringToUnicodeSize(PCANSI_STRING AnsiString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return ((ULONG)AnsiString->Length + 1u) * (ULONG)sizeof(WCHAR);
 }
 
 NTSYSAPI ULONG NTAPI RtlxUnicodeStringToAnsiSize(PCUNICODE_STRING UnicodeString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     return (ULONG)(UnicodeString->Length / sizeof(WCHAR)) + 1u;
 }
 
@@ -230,6 +236,7 @@ NTSYSAPI NTSTATUS NTAPI RtlAnsiStringToUnicodeString(PUNICODE_STRING Destination
                                                      PCANSI_STRING SourceString,
                                                      BOOLEAN AllocateDestinationString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     ULONG size = RtlxAnsiStringToUnicodeSize(SourceString);
     if (size > MAXUSHORT)
         return STATUS_INVALID_PARAMETER_2;
@@ -258,6 +265,7 @@ NTSYSAPI NTSTATUS NTAPI RtlUnicodeStringToAnsiString(PANSI_STRING DestinationStr
                                                      PCUNICODE_STRING SourceString,
                                                      BOOLEAN AllocateDestinationString)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     ULONG size = RtlxUnicodeStringToAnsiSize(SourceString);
     if (size > MAXUSHORT)
         return STATUS_INVALID_PARAMETER_2;
@@ -462,6 +470,7 @@ NTSYSAPI NTSTATUS NTAPI RtlUTF8ToUnicodeN(PWSTR UnicodeStringDestination,
                                           PULONG UnicodeStringActualByteCount,
                                           PCCH UTF8StringSource, ULONG UTF8StringByteCount)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (UTF8StringSource == NULL)
         return STATUS_INVALID_PARAMETER_4;
     if (UnicodeStringDestination == NULL && UnicodeStringActualByteCount == NULL)
@@ -502,6 +511,7 @@ NTSYSAPI NTSTATUS NTAPI RtlUnicodeToUTF8N(PCHAR UTF8StringDestination, ULONG UTF
                                           PULONG UTF8StringActualByteCount,
                                           PCWCH UnicodeStringSource, ULONG UnicodeStringByteCount)
 {
+    pssim__kstack_probe(); /* GUIDE-7, STACK-4 */
     if (UnicodeStringSource == NULL)
         return STATUS_INVALID_PARAMETER_4;
     if (UTF8StringDestination == NULL && UTF8StringActualByteCount == NULL)

@@ -12,11 +12,13 @@ void pssim__verifier_routine_enter(pssim_machine *m, pssim_verifier_call *c,
     c->drv = drv;
     c->routine = routine;
     c->what = what;
+    c->slot = NULL;
     c->start_ns = m->now_ns;
     c->start_calls = t->kernel_calls;
     c->queued_work = false;
     c->locks_at_entry = pssim__verifier_locks_held(m);
     t->vframe = c;
+    pssim__verifier_stack_enter(m, c);
 }
 
 pssim_verifier_call *pssim__verifier_current_call(const pssim_machine *m)
@@ -29,6 +31,7 @@ void pssim__verifier_routine_leave(pssim_machine *m, pssim_verifier_call *c)
 {
     m->current_thread->vframe = c->outer;
     pssim__verifier_check_locks_at_return(m, c, c->locks_at_entry);
+    pssim__verifier_stack_leave(m, c);
     if (!pssim__verifier_on(m, PSSIM_VRULE_SLOW_ROUTINE) || m->bugchecked)
         return;
     uint64_t ns = m->now_ns - c->start_ns;
@@ -54,11 +57,11 @@ void pssim__verifier_work_queued(pssim_machine *m)
 
 /* GUIDE-6: waiting for work the routine handed off: after queueing a work item, or on a thread
  * of its own driver. */
-static void check_own_work(pssim_machine *m, pssim_verifier_call *c, const char *api,
+static bool check_own_work(pssim_machine *m, pssim_verifier_call *c, const char *api,
                            void *const *objects, unsigned long count)
 {
     if (!pssim__verifier_on(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK))
-        return;
+        return false;
     bool own_thread = false;
     for (unsigned long i = 0; i < count && !own_thread; i++) {
         PETHREAD w = objects[i];
@@ -67,7 +70,7 @@ static void check_own_work(pssim_machine *m, pssim_verifier_call *c, const char 
                      w->current_driver == c->drv;
     }
     if (!c->queued_work && !own_thread)
-        return;
+        return false;
     pssim__verifier_report(m, PSSIM_VRULE_WAIT_FOR_OWN_WORK, c->drv, c->routine, api,
                            "%s inside a %s %s: hand slow work to a worker thread and do not wait "
                            "for it (GUIDE-6, WORK-10); the routine's thread, and the worker it "
@@ -76,6 +79,7 @@ static void check_own_work(pssim_machine *m, pssim_verifier_call *c, const char 
                            api, c->what,
                            own_thread ? "waits for a thread of its own driver"
                                       : "waits after queueing a work item");
+    return true;
 }
 
 void pssim__verifier_blocking_call(pssim_machine *m, const char *api, void *const *objects,
@@ -84,8 +88,9 @@ void pssim__verifier_blocking_call(pssim_machine *m, const char *api, void *cons
     pssim_verifier_call *c = pssim__verifier_current_call(m);
     if (!c)
         return;
-    check_own_work(m, c, api, objects, count);
-    if (!pssim__verifier_on(m, PSSIM_VRULE_BLOCKING_CALL) || m->bugchecked)
+    /* A wait for the routine's own work is reported once, as the more specific GUIDE-6. */
+    if (check_own_work(m, c, api, objects, count) ||
+        !pssim__verifier_on(m, PSSIM_VRULE_BLOCKING_CALL) || m->bugchecked)
         return;
     pssim__verifier_report(m, PSSIM_VRULE_BLOCKING_CALL, c->drv, c->routine, api,
                            "%s inside a %s can block: notify routines and Ob callbacks must not "
@@ -96,12 +101,30 @@ void pssim__verifier_blocking_call(pssim_machine *m, const char *api, void *cons
                            api, c->what);
 }
 
+void pssim__verifier_memory_freed(pssim_machine *m, const void *p, size_t size)
+{
+    pssim__verifier_locks_memory_freed(m, p, size);
+    pssim__verifier_races_memory_freed(m, p, size);
+}
+
 void pssim__verifier_forbidden_call(pssim_machine *m, pssim_verifier_rule rule, const char *api)
 {
     pssim_verifier_call *c = pssim__verifier_current_call(m);
     if (!c || !pssim__verifier_on(m, rule) || m->bugchecked)
         return;
     switch (rule) {
+    case PSSIM_VRULE_USER_MODE_CALL:
+        pssim__verifier_report(m, rule, c->drv, c->routine, api,
+                               "%s inside a %s asks a user-mode service: \"do not call into a "
+                               "user-mode service to vet the process, thread or image\" "
+                               "(GUIDE-2). The thread waits for a process that may itself be "
+                               "waiting for this one (the service's own process or thread "
+                               "creation, a handle it opens): a hang or a deadlock, and every "
+                               "routine after this one waits too. Fix: record what you need and "
+                               "return; send from a work item or a system thread, or let the "
+                               "service poll, and act on the decision asynchronously.",
+                               api, c->what);
+        break;
     case PSSIM_VRULE_REGISTRY_CALL:
         pssim__verifier_report(m, rule, c->drv, c->routine, api,
                                "%s inside a %s touches the registry: notify routines and Ob "

@@ -72,7 +72,8 @@ bool pssim__verifier_tracks_locks(const pssim_machine *m)
     return a[PSSIM_VRULE_LOCK_ORDER] != PSSIM_VERIFIER_OFF ||
            a[PSSIM_VRULE_DEADLOCK] != PSSIM_VERIFIER_OFF ||
            a[PSSIM_VRULE_RETURN_HOLDING_LOCK] != PSSIM_VERIFIER_OFF ||
-           a[PSSIM_VRULE_BLOCKING_CALL] != PSSIM_VERIFIER_OFF;
+           a[PSSIM_VRULE_BLOCKING_CALL] != PSSIM_VERIFIER_OFF ||
+           a[PSSIM_VRULE_DATA_RACE] != PSSIM_VERIFIER_OFF;
 }
 
 static bool grow(void **array, uint32_t *capacity, uint32_t need, size_t item)
@@ -198,10 +199,8 @@ static size_t describe_edge(const struct pssim_lock_graph *g, const lock_edge *e
     describe_lock(&g->nodes[e->to], b, sizeof(b));
     describe_site(&e->held, sa, sizeof(sa));
     describe_site(&e->taken, sb, sizeof(sb));
-    int n = snprintf(at < size ? buf + at : NULL, at < size ? size - at : 0,
-                     " thread %lu held %s (%s) and took %s (%s);",
-                     (unsigned long)(uintptr_t)e->taken.tid, a, sa, b, sb);
-    return at + (n > 0 ? (size_t)n : 0);
+    return pssim__verifier_append(buf, size, at, " thread %lu held %s (%s) and took %s (%s);",
+                                  (unsigned long)(uintptr_t)e->taken.tid, a, sa, b, sb);
 }
 
 /* A path of edges from `start` to `goal`, found depth first; its edges in path[], their
@@ -301,11 +300,9 @@ static bool waits_for_itself(struct pssim_lock_graph *g, PETHREAD t, uint32_t no
             return false;
         char l[48];
         describe_lock(n, l, sizeof(l));
-        int k = snprintf(at < size ? text + at : NULL, at < size ? size - at : 0,
-                         " thread %lu waits for %s held by thread %lu;",
-                         (unsigned long)(uintptr_t)waiter->tid, l,
-                         (unsigned long)(uintptr_t)owner->tid);
-        at += k > 0 ? (size_t)k : 0;
+        at = pssim__verifier_append(text, size, at, " thread %lu waits for %s held by thread %lu;",
+                                    (unsigned long)(uintptr_t)waiter->tid, l,
+                                    (unsigned long)(uintptr_t)owner->tid);
         if (owner == t)
             return true;
         struct pssim_thread_locks *ol = locks_of(owner, false);
@@ -425,9 +422,8 @@ void pssim__verifier_check_locks_at_return(pssim_machine *m, const pssim_verifie
         char a[48], s[160];
         describe_lock(&m->verifier.locks->nodes[l->held[i].node], a, sizeof(a));
         describe_site(&l->held[i].at, s, sizeof(s));
-        int n = snprintf(text + at, sizeof(text) - at, "%s%s (%s)", i > held_at_entry ? ", " : "",
-                         a, s);
-        at += n > 0 ? (size_t)n : 0;
+        at = pssim__verifier_append(text, sizeof(text), at, "%s%s (%s)",
+                                    i > held_at_entry ? ", " : "", a, s);
     }
     pssim__verifier_report(m, PSSIM_VRULE_RETURN_HOLDING_LOCK, c->drv, c->routine, NULL,
                            "the %s returned holding %s: a routine must return with the state "
@@ -437,8 +433,19 @@ void pssim__verifier_check_locks_at_return(pssim_machine *m, const pssim_verifie
                            c->what, text);
 }
 
+uint32_t pssim__verifier_held_lock_nodes(const pssim_machine *m, uint32_t *out, uint32_t max,
+                                         bool exclusive_only)
+{
+    struct pssim_thread_locks *l = m->current_thread ? locks_of(m->current_thread, false) : NULL;
+    uint32_t n = 0;
+    for (uint32_t i = 0; l && i < l->count && n < max; i++)
+        if (!exclusive_only || !l->held[i].shared)
+            out[n++] = l->held[i].node;
+    return n;
+}
+
 /* Locks inside freed memory are gone: a later lock at the same address is a new node. */
-void pssim__verifier_memory_freed(pssim_machine *m, const void *p, size_t size)
+void pssim__verifier_locks_memory_freed(pssim_machine *m, const void *p, size_t size)
 {
     struct pssim_lock_graph *g = m->verifier.locks;
     if (!g || g->node_count == 0)

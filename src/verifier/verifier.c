@@ -115,6 +115,7 @@ void pssim__verifier_free(pssim_machine *m)
 {
     pssim__free(m->verifier.reports);
     pssim__verifier_locks_free(m);
+    pssim__verifier_races_free(m);
     memset(&m->verifier, 0, sizeof(m->verifier));
 }
 
@@ -161,7 +162,7 @@ void pssim_verifier_reports_clear(pssim_machine *m)
     }
 }
 
-static size_t append(char *buf, size_t size, size_t at, const char *fmt, ...)
+size_t pssim__verifier_append(char *buf, size_t size, size_t at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -179,19 +180,53 @@ size_t pssim_verifier_format(const pssim_machine *m, char *buf, size_t size)
     size_t at = 0;
     for (uint32_t i = 0; i < m->verifier.count; i++) {
         const pssim_verifier_report *r = &m->verifier.reports[i];
-        at = append(buf, size, at,
-                    "%s %s [%s] driver '%s'%s%s%s%s at %llu ns, thread %llu, cpu %u\n"
-                    "    %s\n",
-                    r->action == PSSIM_VERIFIER_FAIL ? "FAIL" : "WARN", rules[r->rule].id,
-                    rules[r->rule].name, r->driver[0] ? r->driver : "(host)",
-                    r->routine[0] ? ", routine " : "", r->routine, r->call[0] ? ", call " : "",
-                    r->call, (unsigned long long)r->time_ns, (unsigned long long)r->tid,
-                    (unsigned)r->cpu, r->text);
+        at = pssim__verifier_append(
+            buf, size, at, "%s %s [%s] driver '%s'%s%s%s%s at %llu ns, thread %llu, cpu %u",
+            r->action == PSSIM_VERIFIER_FAIL ? "FAIL" : "WARN", rules[r->rule].id,
+            rules[r->rule].name, r->driver[0] ? r->driver : "(host)",
+            r->routine[0] ? ", routine " : "", r->routine, r->call[0] ? ", call " : "", r->call,
+            (unsigned long long)r->time_ns, (unsigned long long)r->tid, (unsigned)r->cpu);
+        if (r->occurrences > 1)
+            at = pssim__verifier_append(buf, size, at, " (first of %u times)",
+                                        (unsigned)r->occurrences);
+        at = pssim__verifier_append(buf, size, at, "\n    %s\n", r->text);
     }
     if (m->verifier.dropped)
-        at = append(buf, size, at, "(%llu more reports not kept)\n",
-                    (unsigned long long)m->verifier.dropped);
+        at = pssim__verifier_append(buf, size, at, "(%llu more reports not kept)\n",
+                                    (unsigned long long)m->verifier.dropped);
     return at;
+}
+
+/* The rules about what one routine does: a routine that breaks one on every call is one bug, so
+ * its same call is reported once and its repeats counted. */
+static bool per_routine(pssim_verifier_rule rule)
+{
+    switch (rule) {
+    case PSSIM_VRULE_SLOW_ROUTINE:
+    case PSSIM_VRULE_USER_MODE_CALL:
+    case PSSIM_VRULE_REGISTRY_CALL:
+    case PSSIM_VRULE_BLOCKING_CALL:
+    case PSSIM_VRULE_WAIT_FOR_OWN_WORK:
+    case PSSIM_VRULE_APC_DISABLED_WAIT:
+    case PSSIM_VRULE_STACK_USE:
+    case PSSIM_VRULE_RETURN_HOLDING_LOCK:
+    case PSSIM_VRULE_LONG_WORK_ITEM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The earlier report of the same rule, driver, routine and call, if any. */
+static pssim_verifier_report *repeat_of(pssim_verifier_state *v, const pssim_verifier_report *r)
+{
+    for (uint32_t i = 0; i < v->count; i++) {
+        pssim_verifier_report *o = &v->reports[i];
+        if (o->rule == r->rule && strcmp(o->driver, r->driver) == 0 &&
+            strcmp(o->routine, r->routine) == 0 && strcmp(o->call, r->call) == 0)
+            return o;
+    }
+    return NULL;
 }
 
 void pssim__verifier_report(pssim_machine *m, pssim_verifier_rule rule, const pssim_driver *drv,
@@ -214,6 +249,14 @@ void pssim__verifier_report(pssim_machine *m, pssim_verifier_rule rule, const ps
     r.tid = t ? (uint64_t)(uintptr_t)t->tid : 0;
     r.cpu = t ? t->processor : 0;
     r.time_ns = m->now_ns;
+    r.occurrences = 1;
+    pssim_verifier_report *earlier =
+        routine && per_routine(rule) ? repeat_of(&m->verifier, &r) : NULL;
+    if (earlier && action != PSSIM_VERIFIER_FAIL) {
+        earlier->occurrences++;
+        PSSIM_TRACE(m, PSSIM_TRACE_VERIFIER, r.cpu, t ? t->tid : NULL, rule, action);
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r.text, sizeof(r.text), fmt, ap);

@@ -146,6 +146,9 @@ NTKERNELAPI HANDLE PsGetProcessInheritedFromUniqueProcessId(PEPROCESS Process);
 extern NTKERNELAPI PEPROCESS PsInitialSystemProcess;
 
 NTKERNELAPI LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment);
+/* Hard errors: a normal kernel APC to the IRP's thread (docs/apc.md, IRP-20, IRP-21). */
+NTKERNELAPI VOID IoRaiseHardError(PIRP Irp, PVPB Vpb, PDEVICE_OBJECT RealDeviceObject);
+NTKERNELAPI BOOLEAN IoSetThreadHardErrorMode(BOOLEAN EnableHardErrors);
 /* Device stacks (docs/io.md IO-DEV-6). */
 NTKERNELAPI NTSTATUS IoAttachDeviceToDeviceStackSafe(PDEVICE_OBJECT SourceDevice,
                                                      PDEVICE_OBJECT TargetDevice,

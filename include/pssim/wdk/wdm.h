@@ -454,6 +454,7 @@ NTKERNELAPI NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK Desire
 NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
 NTSYSAPI NTSTATUS NTAPI NtClose(HANDLE Handle);
 #include "detail/ob_callbacks.h" /* ObRegisterCallbacks & co (docs/ob-callbacks.md) */
+#include "detail/registry.h"     /* Zw*Key, Rtl registry routines (docs/registry.md) */
 
 /* ---- IRQL and critical regions (IRQL-1..3, SYNC-11) ---- */
 NTKERNELAPI KIRQL KeGetCurrentIrql(VOID);
@@ -531,8 +532,8 @@ typedef struct _KTIMER {
     ULARGE_INTEGER DueTime; /* absolute virtual due time (100 ns units) while set */
     LIST_ENTRY TimerListEntry;
     struct _KDPC *Dpc;
-    ULONG Processor;
-    ULONG Period; /* milliseconds; 0 = one-shot */
+    ULONG Processor; /* pssim: whose timer it is (the verifier's unload check, src/ke/timer.c) */
+    ULONG Period;    /* milliseconds; 0 = one-shot */
 } KTIMER, *PKTIMER, *PRKTIMER;
 
 typedef enum _KDPC_IMPORTANCE {

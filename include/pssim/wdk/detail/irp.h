@@ -633,6 +633,17 @@ NTKERNELAPI PEPROCESS IoGetRequestorProcess(PIRP Irp);
 NTKERNELAPI PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject);
 /* ntifs.h in the WDK. */
 NTKERNELAPI BOOLEAN IoIsOperationSynchronous(PIRP Irp);
+/* IRPs the I/O manager builds, queued to the calling thread and completed back to it by a
+ * special kernel APC (docs/apc.md, IRP-18, IRP-19). */
+NTKERNELAPI PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject,
+                                               PVOID InputBuffer, ULONG InputBufferLength,
+                                               PVOID OutputBuffer, ULONG OutputBufferLength,
+                                               BOOLEAN InternalDeviceIoControl, PKEVENT Event,
+                                               PIO_STATUS_BLOCK IoStatusBlock);
+NTKERNELAPI PIRP IoBuildSynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject,
+                                              PVOID Buffer, ULONG Length,
+                                              PLARGE_INTEGER StartingOffset, PKEVENT Event,
+                                              PIO_STATUS_BLOCK IoStatusBlock);
 
 /* Documented x64 layouts. */
 #if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__)

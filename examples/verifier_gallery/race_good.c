@@ -1,0 +1,26 @@
+/* race_good.c (GUIDE-9): the same count with InterlockedIncrement. Built with the race
+ * instrumentation. */
+#include <ntddk.h>
+
+static LONG g_Events;
+
+static VOID OnProcess(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
+{
+    UNREFERENCED_PARAMETER(ParentId);
+    UNREFERENCED_PARAMETER(ProcessId);
+    UNREFERENCED_PARAMETER(Create);
+    InterlockedIncrement(&g_Events);
+}
+
+static VOID Unload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    PsSetCreateProcessNotifyRoutine(OnProcess, TRUE);
+}
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->DriverUnload = Unload;
+    return PsSetCreateProcessNotifyRoutine(OnProcess, FALSE);
+}
