@@ -461,8 +461,16 @@ static void test_forgotten_unregister_is_0xCE(void **state)
     assert_int_equal(pssim_process_open(m, NULL, victim, PROCESS_ALL_ACCESS, &granted),
                      STATUS_SUCCESS);
 
+    /* Windows does not check at unload; pssim's verifier reports what was left (BUGCHECK-3),
+     * and this test keeps those reports even when the suite runs with every rule on fail. */
+    pssim_verifier_set(m, PSSIM_VRULE_UNLOAD_LEFTOVERS, PSSIM_VERIFIER_WARN);
+    pssim_verifier_set(m, PSSIM_VRULE_UNLOAD_LEAKS, PSSIM_VERIFIER_WARN);
     assert_int_equal(pssim_driver_unload(m, drv), STATUS_SUCCESS);
-    assert_false(pssim_machine_bugcheck(m, NULL)); /* Windows does not check at unload */
+    assert_false(pssim_machine_bugcheck(m, NULL));
+    pssim_verifier_report r;
+    assert_int_equal(pssim_verifier_report_get(m, 0, &r), STATUS_SUCCESS);
+    assert_int_equal(r.rule, PSSIM_VRULE_UNLOAD_LEFTOVERS);
+    assert_non_null(strstr(r.text, "Ob callback"));
 
     assert_int_equal(pssim_process_open(m, NULL, victim, PROCESS_ALL_ACCESS, &granted),
                      PSSIM_STATUS_BUGCHECK);
