@@ -420,6 +420,53 @@ static void test_return_holding_lock(void **state)
     }
 }
 
+/* WORK-11: a work item routine that returns holding a resource (its critical region left
+ * balanced) is reported against the routine; one that releases it is not. */
+static ERESOURCE item_lock;
+static WORK_QUEUE_ITEM lock_item;
+static bool item_keeps;
+
+static VOID locking_item(PVOID p)
+{
+    (void)p;
+    KeEnterCriticalRegion();
+    ExAcquireResourceExclusiveLite(&item_lock, TRUE);
+    if (!item_keeps)
+        ExReleaseResourceLite(&item_lock);
+    KeLeaveCriticalRegion();
+}
+
+static NTSTATUS item_entry(PDRIVER_OBJECT d, PUNICODE_STRING reg)
+{
+    (void)d;
+    (void)reg;
+    ExInitializeResourceLite(&item_lock);
+    ExInitializeWorkItem(&lock_item, locking_item, NULL);
+    ExQueueWorkItem(&lock_item, DelayedWorkQueue);
+    return STATUS_SUCCESS;
+}
+
+static void test_work_item_returning_holding_lock(void **state)
+{
+    (void)state;
+    for (int keep = 0; keep <= 1; keep++) {
+        pssim_machine *m = vmachine(PSSIM_VERIFIER_WARN, 1);
+        item_keeps = keep;
+        assert_int_equal(pssim_driver_load(m, item_entry, "itemdrv", 0, NULL), STATUS_SUCCESS);
+        assert_int_equal(pssim_machine_run(m, 0), STATUS_SUCCESS);
+        if (!keep) {
+            pssim_assert_no_verifier_reports(m);
+        } else {
+            assert_int_equal(vcount(m, PSSIM_VRULE_RETURN_HOLDING_LOCK), 1);
+            const pssim_verifier_report *r = vfirst(m, PSSIM_VRULE_RETURN_HOLDING_LOCK);
+            assert_string_equal(r->driver, "itemdrv");
+            assert_non_null(strstr(r->text, "work item routine returned holding resource"));
+            assert_non_null(strstr(r->text, "WORK-11"));
+        }
+        pssim_machine_destroy(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_spin_lock_deadlock_bugchecks),
         cmocka_unit_test(test_contended_lock_in_routine_is_blocking),
         cmocka_unit_test(test_return_holding_lock),
+        cmocka_unit_test(test_work_item_returning_holding_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

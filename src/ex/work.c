@@ -174,6 +174,10 @@ static VOID worker_body(PVOID arg)
         q->running = rec;
         PSSIM_WITH_DRIVER(m, owner, { routine(parameter); });
         q->running.item = NULL;
+        /* WORK-11: a worker holds no lock between items, so any held now is the routine's. */
+        pssim_verifier_call done = {.drv = owner, .what = "work item routine"};
+        memcpy(&done.routine, &rec.origin.routine, sizeof(done.routine));
+        pssim__verifier_check_locks_at_return(m, &done, 0);
         check_routine_return(m, t, item, routine, parameter, apc);
         if (m->bugchecked)
             return;

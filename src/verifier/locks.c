@@ -425,12 +425,13 @@ void pssim__verifier_check_locks_at_return(pssim_machine *m, const pssim_verifie
         at = pssim__verifier_append(text, sizeof(text), at, "%s%s (%s)",
                                     i > held_at_entry ? ", " : "", a, s);
     }
-    pssim__verifier_report(m, PSSIM_VRULE_RETURN_HOLDING_LOCK, c->drv, c->routine, NULL,
-                           "the %s returned holding %s: a routine must return with the state "
-                           "it was given (IMAGE-NOTIFY-12); the next thread to take the lock "
-                           "waits forever. Fix: release every lock on every path out of the "
-                           "routine.",
-                           c->what, text);
+    pssim__verifier_report(
+        m, PSSIM_VRULE_RETURN_HOLDING_LOCK, c->drv, c->routine, NULL,
+        "the %s returned holding %s: a routine must return with the state "
+        "it was given (IMAGE-NOTIFY-12, WORK-11); the next thread to take the lock "
+        "waits forever. Fix: release every lock on every path out of the "
+        "routine.",
+        c->what, text);
 }
 
 uint32_t pssim__verifier_held_lock_nodes(const pssim_machine *m, uint32_t *out, uint32_t max,
