@@ -417,6 +417,89 @@ static void test_environment_override(void **state)
     pssim_machine_destroy(m);
 }
 
+/* ---- Ob callbacks fall under the same guidelines (GUIDE-1, GUIDE-3, GUIDE-4; OBCB-*) ---- */
+
+static PVOID ob_registration;
+static KEVENT ob_never;
+static bool ob_misbehave;
+
+static OB_PREOP_CALLBACK_STATUS ob_pre(PVOID context, POB_PRE_OPERATION_INFORMATION info)
+{
+    (void)context;
+    (void)info;
+    if (ob_misbehave) {
+        LARGE_INTEGER t;
+        t.QuadPart = -20000; /* 2 ms: blocks, and past the 1 ms budget */
+        KeWaitForSingleObject(&ob_never, Executive, KernelMode, FALSE, &t);
+    }
+    return OB_PREOP_SUCCESS;
+}
+
+static VOID ob_post(PVOID context, POB_POST_OPERATION_INFORMATION info)
+{
+    (void)context;
+    (void)info;
+    if (!ob_misbehave)
+        return;
+    UNICODE_STRING path;
+    RtlInitUnicodeString(&path, L"\\Registry\\Machine\\System");
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, &path, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    HANDLE key;
+    if (NT_SUCCESS(ZwOpenKey(&key, KEY_READ, &oa)))
+        ZwClose(key);
+}
+
+static NTSTATUS ob_entry(PDRIVER_OBJECT d, PUNICODE_STRING reg)
+{
+    (void)d;
+    (void)reg;
+    KeInitializeEvent(&ob_never, NotificationEvent, FALSE);
+    OB_OPERATION_REGISTRATION op;
+    memset(&op, 0, sizeof(op));
+    op.ObjectType = PsProcessType;
+    op.Operations = OB_OPERATION_HANDLE_CREATE;
+    op.PreOperation = ob_pre;
+    op.PostOperation = ob_post;
+    OB_CALLBACK_REGISTRATION r;
+    memset(&r, 0, sizeof(r));
+    r.Version = OB_FLT_REGISTRATION_VERSION;
+    r.OperationRegistrationCount = 1;
+    RtlInitUnicodeString(&r.Altitude, L"321000");
+    r.OperationRegistration = &op;
+    return ObRegisterCallbacks(&r, &ob_registration);
+}
+
+static void test_ob_callbacks_follow_the_guidelines(void **state)
+{
+    (void)state;
+    pssim_machine *m = machine_with(PSSIM_VERIFIER_WARN);
+    assert_int_equal(pssim_driver_load(m, ob_entry, "obdrv", PSSIM_DRIVER_FORCE_INTEGRITY, NULL),
+                     STATUS_SUCCESS);
+    HANDLE pid = new_process(m, "\\??\\C:\\target.exe");
+    assert_non_null(pid);
+    ACCESS_MASK granted;
+    ob_misbehave = false;
+    assert_int_equal(pssim_process_open(m, NULL, pid, PROCESS_QUERY_INFORMATION, &granted),
+                     STATUS_SUCCESS);
+    pssim_assert_no_verifier_reports(m);
+    ob_misbehave = true;
+    assert_int_equal(pssim_process_open(m, NULL, pid, PROCESS_QUERY_INFORMATION, &granted),
+                     STATUS_SUCCESS);
+    assert_int_equal(vcount(m, PSSIM_VRULE_BLOCKING_CALL), 1);
+    assert_non_null(
+        strstr(vfirst(m, PSSIM_VRULE_BLOCKING_CALL)->text, "Ob pre-operation callback"));
+    assert_int_equal(vcount(m, PSSIM_VRULE_SLOW_ROUTINE), 1);
+    assert_non_null(strstr(vfirst(m, PSSIM_VRULE_SLOW_ROUTINE)->text, "Ob pre-operation callback"));
+    assert_int_equal(vcount(m, PSSIM_VRULE_REGISTRY_CALL), 1);
+    const pssim_verifier_report *r = vfirst(m, PSSIM_VRULE_REGISTRY_CALL);
+    assert_string_equal(r->driver, "obdrv");
+    assert_string_equal(r->call, "ZwOpenKey");
+    assert_non_null(strstr(r->text, "Ob post-operation callback"));
+    assert_int_equal(pssim_verifier_report_count(m), 3);
+    pssim_machine_destroy(m);
+}
+
 int main(void)
 {
     if (getenv("PSSIM_VERIFIER")) {
@@ -431,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_slow_routine_by_calls),
         cmocka_unit_test(test_unload_leftovers),
         cmocka_unit_test(test_waits_for_own_work),
+        cmocka_unit_test(test_ob_callbacks_follow_the_guidelines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
