@@ -130,6 +130,8 @@ static void test_lock_order_cycle_found_without_deadlock(void **state)
             strstr(r->text, resource ? "ExAcquireResourceExclusiveLite" : "KeWaitForSingleObject"));
         assert_non_null(strstr(r->text, "GUIDE-5"));
         assert_true(strlen(r->routine) > 0); /* the routine that closed the cycle */
+        /* Each order comes with the call stack of its second acquisition, outwards. */
+        assert_non_null(strstr(r->text, " < "));
         assert_int_equal(pssim_driver_unload(m, d), STATUS_SUCCESS);
         pssim_machine_destroy(m);
     }

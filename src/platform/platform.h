@@ -9,6 +9,11 @@
  * host can tell (exported or dynamic symbols); false otherwise. Never fails loudly. */
 bool pssim__platform_symbol_name(const void *addr, char *buf, size_t size);
 
+/* Fills frames with up to max return addresses of the calling thread's stack, innermost
+ * first (this function's caller's own return address first), and returns how many; 0 when the
+ * host cannot tell. */
+size_t pssim__platform_backtrace(void **frames, size_t max);
+
 /* For death tests: runs fn, which may end in abort(), apart from the caller and copies what it
  * writes to stderr into text (NUL-terminated, cut at size - 1 bytes). Returns the signal that
  * ended fn (SIGABRT after abort()), 0 if fn returned, -1 if it could not be run. POSIX: in a

@@ -36,9 +36,15 @@ typedef struct lock_node {
     uint32_t via;  /* the edge the search reached it by */
 } lock_node;
 
+#define LOCK_STACK_DEPTH 4
+
 typedef struct lock_edge {
     uint32_t from, to;
     lock_site held, taken; /* the acquisition of `from`, then of `to` while holding it */
+    /* The call stack of the acquisition of `to`, from its call site outwards, captured when the
+     * edge first appeared (a stack is taken only then: new edges are rare, acquisitions not). */
+    const void *stack[LOCK_STACK_DEPTH];
+    uint8_t depth;
 } lock_edge;
 
 struct pssim_lock_graph {
@@ -194,13 +200,41 @@ static void describe_lock(const lock_node *n, char *buf, size_t size)
 static size_t describe_edge(const struct pssim_lock_graph *g, const lock_edge *e, char *buf,
                             size_t size, size_t at)
 {
-    char a[48], b[48], sa[160], sb[160];
+    char a[48], b[48], sa[160];
     describe_lock(&g->nodes[e->from], a, sizeof(a));
     describe_lock(&g->nodes[e->to], b, sizeof(b));
     describe_site(&e->held, sa, sizeof(sa));
-    describe_site(&e->taken, sb, sizeof(sb));
-    return pssim__verifier_append(buf, size, at, " thread %lu held %s (%s) and took %s (%s);",
-                                  (unsigned long)(uintptr_t)e->taken.tid, a, sa, b, sb);
+    at = pssim__verifier_append(buf, size, at, " thread %lu held %s (%s) and took %s (%s at",
+                                (unsigned long)(uintptr_t)e->taken.tid, a, sa, b, e->taken.api);
+    for (uint8_t i = 0; i < e->depth; i++) {
+        char f[96];
+        if (!pssim__platform_symbol_name(e->stack[i], f, sizeof(f)))
+            snprintf(f, sizeof(f), "%p", e->stack[i]);
+        at = pssim__verifier_append(buf, size, at, "%s%s", i ? " < " : " ", f);
+    }
+    if (e->depth == 0) {
+        char f[96];
+        if (!pssim__platform_symbol_name(e->taken.site, f, sizeof(f)))
+            snprintf(f, sizeof(f), "%p", e->taken.site);
+        at = pssim__verifier_append(buf, size, at, " %s", f);
+    }
+    return pssim__verifier_append(buf, size, at, ");");
+}
+
+/* The stack of the acquisition at `site`: the frames from the site outwards (the frames of
+ * the simulator's own calls above it dropped). */
+static uint8_t capture_stack(const void *site, const void **out)
+{
+    void *frames[16];
+    size_t n = pssim__platform_backtrace(frames, 16);
+    size_t first = n;
+    for (size_t i = 0; i < n && first == n; i++)
+        if (frames[i] == site)
+            first = i;
+    uint8_t depth = 0;
+    for (size_t i = first; i < n && depth < LOCK_STACK_DEPTH; i++)
+        out[depth++] = frames[i];
+    return depth;
 }
 
 /* A path of edges from `start` to `goal`, found depth first; its edges in path[], their
@@ -264,6 +298,8 @@ static void add_edge(pssim_machine *m, struct pssim_lock_graph *g, const held_lo
     e->to = to;
     e->held = h->at;
     e->taken = *taken;
+    e->depth =
+        pssim__verifier_on(m, PSSIM_VRULE_LOCK_ORDER) ? capture_stack(taken->site, e->stack) : 0;
     from->out[from->out_count++] = ei;
     if (!pssim__verifier_on(m, PSSIM_VRULE_LOCK_ORDER))
         return;
