@@ -4,7 +4,7 @@
 # Wine (tools/test-windows.sh). Installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh cmake make gcc g++ clang libcmocka-dev pkg-config libclang-rt-14-dev valgrind
+tools/deps.sh cmake make gcc g++ clang libcmocka-dev pkg-config libclang-rt-14-dev valgrind libdw-dev
 jobs=$(nproc 2>/dev/null || echo 2)
 
 total=0

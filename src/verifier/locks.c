@@ -191,16 +191,21 @@ static void describe_site(const lock_site *s, char *buf, size_t size)
     snprintf(buf, size, "%s at %s", s->api, where);
 }
 
+/* "fast mutex g_StatsLock (0x...)" when the lock is a named global, else "fast mutex 0x...". */
 static void describe_lock(const lock_node *n, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s %p", kind_names[n->kind], n->lock);
+    char name[64];
+    if (pssim__platform_symbol_name(n->lock, name, sizeof(name)))
+        snprintf(buf, size, "%s %s (%p)", kind_names[n->kind], name, n->lock);
+    else
+        snprintf(buf, size, "%s %p", kind_names[n->kind], n->lock);
 }
 
 /* Appends one edge of a cycle: "thread 8 took X (site) then Y (site)". */
 static size_t describe_edge(const struct pssim_lock_graph *g, const lock_edge *e, char *buf,
                             size_t size, size_t at)
 {
-    char a[48], b[48], sa[160];
+    char a[112], b[112], sa[160];
     describe_lock(&g->nodes[e->from], a, sizeof(a));
     describe_lock(&g->nodes[e->to], b, sizeof(b));
     describe_site(&e->held, sa, sizeof(sa));
@@ -334,7 +339,7 @@ static bool waits_for_itself(struct pssim_lock_graph *g, PETHREAD t, uint32_t no
         PETHREAD owner = n->owner;
         if (!owner)
             return false;
-        char l[48];
+        char l[112];
         describe_lock(n, l, sizeof(l));
         at = pssim__verifier_append(text, size, at, " thread %lu waits for %s held by thread %lu;",
                                     (unsigned long)(uintptr_t)waiter->tid, l,
@@ -455,7 +460,7 @@ void pssim__verifier_check_locks_at_return(pssim_machine *m, const pssim_verifie
     char text[600];
     size_t at = 0;
     for (uint32_t i = held_at_entry; i < l->count && at < sizeof(text); i++) {
-        char a[48], s[160];
+        char a[112], s[160];
         describe_lock(&m->verifier.locks->nodes[l->held[i].node], a, sizeof(a));
         describe_site(&l->held[i].at, s, sizeof(s));
         at = pssim__verifier_append(text, sizeof(text), at, "%s%s (%s)",
