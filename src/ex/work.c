@@ -133,8 +133,7 @@ static bool check_owner_loaded(pssim_machine *m, pssim_driver *owner,
     ULONG_PTR addr;
     memcpy(&addr, &routine, sizeof(addr));
     char sym[128];
-    if (!pssim__platform_symbol_name((const void *)addr, sym, sizeof(sym)))
-        snprintf(sym, sizeof(sym), "%p", (void *)addr);
+    pssim__platform_describe_address((const void *)addr, sym, sizeof(sym));
     pssim__bugcheck(m, 0xCE, addr, 0, addr, 0,
                     "driver '%s' unloaded while its work item %p (routine %s) was still queued "
                     "with ExQueueWorkItem; the worker thread called into the unloaded image "

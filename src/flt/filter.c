@@ -65,8 +65,7 @@ bool FltpDriverLoaded(pssim_machine *m, pssim_driver *drv, const void *routine, 
     if (!drv || !drv->unloaded)
         return true;
     char who[128];
-    if (!pssim__platform_symbol_name(routine, who, sizeof(who)))
-        snprintf(who, sizeof(who), "%p", routine);
+    pssim__platform_describe_address(routine, who, sizeof(who));
     pssim__bugcheck(m, 0xCE, (ULONG_PTR)routine, 0, (ULONG_PTR)routine, 0,
                     "driver '%s' was unloaded with its minifilter still registered; the Filter "
                     "Manager called its %s %s in the unloaded driver's code (FLTPORT-3, "

@@ -69,12 +69,6 @@ static pssim_driver *location_owner(pssim_machine *m, PIRP irp, int current)
     return driver_of_device(m, ((PIO_STACK_LOCATION)(irp + 1))[current - 1].DeviceObject);
 }
 
-static void describe_routine(const void *routine, char *buf, size_t size)
-{
-    if (!pssim__platform_symbol_name(routine, buf, size))
-        snprintf(buf, size, "%p", routine);
-}
-
 /* False, after 0xCE, when `drv` has unloaded: its routine is no longer mapped (IRP-3). */
 static bool routine_mapped(pssim_machine *m, pssim_driver *drv, ULONG_PTR routine, const char *what,
                            PIRP irp)
@@ -82,7 +76,7 @@ static bool routine_mapped(pssim_machine *m, pssim_driver *drv, ULONG_PTR routin
     if (!drv || !drv->unloaded)
         return true;
     char sym[128];
-    describe_routine((const void *)routine, sym, sizeof(sym));
+    pssim__platform_describe_address((const void *)routine, sym, sizeof(sym));
     pssim__bugcheck(m, 0xCE, routine, 0, routine, 0,
                     "the %s %s of driver '%s' was called for IRP %p after the driver unloaded "
                     "(IRP-3). Fix: a driver must not unload while an IRP it set routines on is "
@@ -441,7 +435,7 @@ VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
         PDRIVER_CANCEL cancel = Irp->CancelRoutine;
         ROUTINE_ADDRESS(cancel, addr);
         char sym[128];
-        describe_routine((const void *)addr, sym, sizeof(sym));
+        pssim__platform_describe_address((const void *)addr, sym, sizeof(sym));
         pssim__bugcheck(m, 0xC9, 0x7, addr, (ULONG_PTR)Irp, 0,
                         "IoCompleteRequest(IRP %p) while its cancel routine %s is still set "
                         "(IRP-11). Fix: clear it with IoSetCancelRoutine(Irp, NULL) first, and "
@@ -518,7 +512,7 @@ BOOLEAN IoCancelIrp(PIRP Irp)
         return TRUE;
     if (m->io_cancel_lock == ((KSPIN_LOCK)(uintptr_t)m->current_thread | 1)) {
         char sym[128];
-        describe_routine((const void *)addr, sym, sizeof(sym));
+        pssim__platform_describe_address((const void *)addr, sym, sizeof(sym));
         pssim__bugcheck(m, 0x11B, (ULONG_PTR)Irp, addr, 0, 0,
                         "the cancel routine %s returned holding the cancel spin lock (IRP %p) "
                         "(IRP-12). Fix: release it with IoReleaseCancelSpinLock(Irp->CancelIrql) "

@@ -146,10 +146,8 @@ uint32_t KiDescribeTimersOf(pssim_machine *m, const pssim_driver *drv, char *buf
             void *addr;
             memcpy(&addr, &t->Dpc->DeferredRoutine, sizeof(addr));
             char sym[96];
-            if (pssim__platform_symbol_name(addr, sym, sizeof(sym)))
-                snprintf(dpc, sizeof(dpc), "DPC %s", sym);
-            else
-                snprintf(dpc, sizeof(dpc), "DPC %p", addr);
+            pssim__platform_describe_address(addr, sym, sizeof(sym));
+            snprintf(dpc, sizeof(dpc), "DPC %s", sym);
         }
         char period[32] = "";
         if (t->Period)

@@ -67,14 +67,6 @@ struct OBP_OPERATION {
     LIST_ENTRY held;            /* OBP_HELD, in the order the pre pass took them */
 };
 
-/* Function and data pointers have one representation on every host pssim supports. */
-static void *fn_addr(void (*f)(void))
-{
-    void *p;
-    memcpy(&p, &f, sizeof(p));
-    return p;
-}
-
 #define FN(r) ((void (*)(void))(r))
 
 static OBP_CALLBACK_STATE *state_of(pssim_machine *m)
@@ -96,15 +88,6 @@ static int type_index(POBJECT_TYPE type)
     if (type == &PspThreadObjectType)
         return 1;
     return -1;
-}
-
-static void describe_routine(void (*routine)(void), char *buf, size_t size)
-{
-    char sym[96];
-    if (pssim__platform_symbol_name(fn_addr(routine), sym, sizeof(sym)))
-        snprintf(buf, size, "%s (%p)", sym, fn_addr(routine));
-    else
-        snprintf(buf, size, "%p", fn_addr(routine));
 }
 
 /* The altitude as text for bug check messages (altitudes are digits and a dot). */
@@ -372,10 +355,10 @@ static bool check_loaded(pssim_machine *m, OBP_CALLBACK_ENTRY *e, bool post, ULO
         return true;
     void (*routine)(void) = post ? FN(e->post) : FN(e->pre);
     char who[128], alt[64];
-    describe_routine(routine, who, sizeof(who));
+    pssim__platform_describe_routine(routine, who, sizeof(who));
     altitude_text(&e->reg->altitude, alt, sizeof(alt));
     const char *kind = e->type == &PspThreadObjectType ? "thread" : "process";
-    ULONG_PTR addr = (ULONG_PTR)fn_addr(routine);
+    ULONG_PTR addr = (ULONG_PTR)pssim__fn_addr(routine);
     pssim__bugcheck(m, 0xCE, addr, 0, addr, 0,
                     "driver '%s' was unloaded while its Ob %s-operation callback %s was still "
                     "registered (ObRegisterCallbacks, altitude %s, %s handles); the %s of a %s "
@@ -392,15 +375,15 @@ static void check_return_state(pssim_machine *m, void (*routine)(void), KIRQL ir
 {
     PETHREAD t = m->current_thread;
     char who[128];
-    ULONG_PTR addr = (ULONG_PTR)fn_addr(routine);
+    ULONG_PTR addr = (ULONG_PTR)pssim__fn_addr(routine);
     if (t->irql != irql_before) {
-        describe_routine(routine, who, sizeof(who));
+        pssim__platform_describe_routine(routine, who, sizeof(who));
         pssim__bugcheck(m, 0xC8, (ULONG_PTR)irql_before << 8 | (ULONG_PTR)t->irql << 16, addr, 0, 0,
                         "Ob callback %s returned at IRQL %u but was called at IRQL %u (OBCB-8). "
                         "Fix: lower the IRQL (release spin locks) before returning.",
                         who, (unsigned)t->irql, (unsigned)irql_before);
     } else if (t->kernel_apc_disable != apc_before) {
-        describe_routine(routine, who, sizeof(who));
+        pssim__platform_describe_routine(routine, who, sizeof(who));
         pssim__bugcheck(m, 0x1, addr, (ULONG_PTR)(LONG_PTR)t->kernel_apc_disable,
                         (ULONG_PTR)(LONG_PTR)apc_before, 0,
                         "Ob callback %s returned with an unbalanced critical region (APC "
@@ -447,7 +430,7 @@ static NTSTATUS call_pre(pssim_machine *m, LIST_ENTRY *list, struct OBP_OPERATIO
         PVOID context = e->reg->context;
         POB_PRE_OPERATION_CALLBACK routine = e->pre;
         pssim_verifier_call vc;
-        pssim__verifier_routine_enter(m, &vc, e->reg->owner, fn_addr(FN(routine)),
+        pssim__verifier_routine_enter(m, &vc, e->reg->owner, pssim__fn_addr(FN(routine)),
                                       "Ob pre-operation callback");
         PSSIM_WITH_DRIVER(m, e->reg->owner, { (void)routine(context, info); });
         check_return_state(m, FN(routine), irql, apc);
@@ -494,7 +477,7 @@ static void call_post(pssim_machine *m, struct OBP_OPERATION *op,
             PVOID context = e->reg->context;
             POB_POST_OPERATION_CALLBACK routine = e->post;
             pssim_verifier_call vc;
-            pssim__verifier_routine_enter(m, &vc, e->reg->owner, fn_addr(FN(routine)),
+            pssim__verifier_routine_enter(m, &vc, e->reg->owner, pssim__fn_addr(FN(routine)),
                                           "Ob post-operation callback");
             PSSIM_WITH_DRIVER(m, e->reg->owner, { routine(context, &info); });
             check_return_state(m, FN(routine), irql, apc);

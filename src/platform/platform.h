@@ -4,10 +4,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+
+/* Function and data pointers have one representation on every host pssim supports; this
+ * conversion says so in one place instead of punning at every use. */
+static inline void *pssim__fn_addr(void (*f)(void))
+{
+    void *p;
+    memcpy(&p, &f, sizeof(p));
+    return p;
+}
 
 /* Writes the name of the function at `addr` ("ProcessNotify" or "ProcessNotify+0x10") when the
  * host can tell (exported or dynamic symbols); false otherwise. Never fails loudly. */
 bool pssim__platform_symbol_name(const void *addr, char *buf, size_t size);
+/* The same name, or the address ("0x5581...") when the host cannot tell; always writes. */
+void pssim__platform_describe_address(const void *addr, char *buf, size_t size);
+/* A routine for a bug check text: "name (0x5581...)", or the address alone. */
+void pssim__platform_describe_routine(void (*routine)(void), char *buf, size_t size);
 
 /* Fills frames with up to max return addresses of the calling thread's stack, innermost
  * first (this function's caller's own return address first), and returns how many; 0 when the

@@ -96,3 +96,19 @@ bool pssim__platform_symbol_name(const void *addr, char *buf, size_t size)
     return true;
 #endif
 }
+
+void pssim__platform_describe_address(const void *addr, char *buf, size_t size)
+{
+    if (size && !pssim__platform_symbol_name(addr, buf, size))
+        snprintf(buf, size, "%p", addr);
+}
+
+void pssim__platform_describe_routine(void (*routine)(void), char *buf, size_t size)
+{
+    char sym[96];
+    void *addr = pssim__fn_addr(routine);
+    if (pssim__platform_symbol_name(addr, sym, sizeof(sym)))
+        snprintf(buf, size, "%s (%p)", sym, addr);
+    else
+        snprintf(buf, size, "%p", addr);
+}

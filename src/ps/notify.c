@@ -12,15 +12,8 @@
 #include "ke/ke.h"
 #include "platform/platform.h"
 
-/* Function and data pointers have one representation on every host pssim supports; these two
- * conversions say so in one place instead of punning at every use. */
-static void *fn_addr(void (*f)(void))
-{
-    void *p;
-    memcpy(&p, &f, sizeof(p));
-    return p;
-}
-
+/* A PVOID the WDK hands over as a routine (PsSetCreateProcessNotifyRoutineEx2's idiom), as the
+ * function it is (pssim__fn_addr is the way back). */
 static void (*pvoid_fn(PVOID p))(void)
 {
     void (*f)(void);
@@ -102,15 +95,6 @@ static const char *flavour_remover(uint8_t flavour)
     }
 }
 
-static void describe_routine(void (*routine)(void), char *buf, size_t size)
-{
-    char sym[96];
-    if (pssim__platform_symbol_name(fn_addr(routine), sym, sizeof(sym)))
-        snprintf(buf, size, "%s (%p)", sym, fn_addr(routine));
-    else
-        snprintf(buf, size, "%p", fn_addr(routine));
-}
-
 /* Registers `routine` in the lowest free slot. The statuses and their order follow PROC-REG-3..8,
  * THREAD-REG-1..5 and IMAGE-REG-1..5; the caller has validated the flavour-specific arguments. */
 static NTSTATUS register_routine(pssim_machine *m, PSP_NOTIFY_TABLE *t, void (*routine)(void),
@@ -165,8 +149,8 @@ static bool self_deadlock(pssim_machine *m, PSP_NOTIFY_SLOT *blk, const char *ap
     if (blk->active == 0 || !held_by_current(m, blk))
         return false;
     char who[128];
-    describe_routine(blk->routine, who, sizeof(who));
-    pssim__bugcheck(m, 0xC4, 0x1000, (ULONG_PTR)fn_addr(blk->routine), 0, 0,
+    pssim__platform_describe_routine(blk->routine, who, sizeof(who));
+    pssim__bugcheck(m, 0xC4, 0x1000, (ULONG_PTR)pssim__fn_addr(blk->routine), 0, 0,
                     "%s removed notify routine %s from inside that same routine (PROC-REG-11, "
                     "THREAD-REG-6, IMAGE-REG-6): removal waits for the routine to return, so "
                     "on Windows this thread hangs forever. Fix: remove the routine from "
@@ -388,8 +372,8 @@ static void acquire_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_
 {
     if (blk->owner && blk->owner->unloaded) {
         char who[128];
-        describe_routine(blk->routine, who, sizeof(who));
-        ULONG_PTR addr = (ULONG_PTR)fn_addr(blk->routine);
+        pssim__platform_describe_routine(blk->routine, who, sizeof(who));
+        ULONG_PTR addr = (ULONG_PTR)pssim__fn_addr(blk->routine);
         pssim__bugcheck(m, 0xCE, addr, 0, addr, 0,
                         "driver '%s' was unloaded while its %s-notify routine %s was still "
                         "registered (%s, slot %u); the %s event called into the unloaded "
@@ -398,7 +382,7 @@ static void acquire_block(pssim_machine *m, pssim_verifier_call *vc, PSP_NOTIFY_
                         flavour_remover(blk->flavour));
     }
     blk->active++;
-    pssim__verifier_routine_enter(m, vc, blk->owner, fn_addr(blk->routine), t->kind);
+    pssim__verifier_routine_enter(m, vc, blk->owner, pssim__fn_addr(blk->routine), t->kind);
     vc->slot = blk;
 }
 
@@ -419,10 +403,10 @@ static void check_return_state(pssim_machine *m, PSP_NOTIFY_SLOT *blk, int call_
                                KIRQL irql_before, SHORT apc_before)
 {
     PETHREAD t = m->current_thread;
-    ULONG_PTR addr = (ULONG_PTR)fn_addr(blk->routine);
+    ULONG_PTR addr = (ULONG_PTR)pssim__fn_addr(blk->routine);
     char who[128];
     if (t->irql != irql_before) {
-        describe_routine(blk->routine, who, sizeof(who));
+        pssim__platform_describe_routine(blk->routine, who, sizeof(who));
         pssim__bugcheck(m, 0xC8,
                         (ULONG_PTR)call_type | ((ULONG_PTR)irql_before << 8) |
                             ((ULONG_PTR)t->irql << 16),
@@ -433,7 +417,7 @@ static void check_return_state(pssim_machine *m, PSP_NOTIFY_SLOT *blk, int call_
                         who, (unsigned)t->irql, (unsigned)irql_before);
     }
     if (t->kernel_apc_disable != apc_before) {
-        describe_routine(blk->routine, who, sizeof(who));
+        pssim__platform_describe_routine(blk->routine, who, sizeof(who));
         pssim__bugcheck(m, 0x1, addr, (ULONG_PTR)(LONG_PTR)t->kernel_apc_disable,
                         (ULONG_PTR)(LONG_PTR)apc_before, 0,
                         "notify routine %s returned with an unbalanced critical region (APC "
@@ -643,7 +627,7 @@ uint32_t PspDescribeRoutinesOf(pssim_machine *m, const pssim_driver *drv, char *
             if (!blk || blk->owner != drv || blk->removing)
                 continue;
             char who[128];
-            describe_routine(blk->routine, who, sizeof(who));
+            pssim__platform_describe_routine(blk->routine, who, sizeof(who));
             int w = snprintf(at < size ? buf + at : NULL, at < size ? size - at : 0, "%s%s %s",
                              n ? ", " : "", flavour_api(blk->flavour), who);
             at += w > 0 ? (size_t)w : 0;

@@ -160,22 +160,6 @@ static bool is_pico(PEPROCESS p)
 
 /* ---- calling the provider ---- */
 
-static void *fn_addr(void (*f)(void))
-{
-    void *p;
-    memcpy(&p, &f, sizeof(p));
-    return p;
-}
-
-static void describe(void (*routine)(void), char *buf, size_t size)
-{
-    char sym[96];
-    if (pssim__platform_symbol_name(fn_addr(routine), sym, sizeof(sym)))
-        snprintf(buf, size, "%s (%p)", sym, fn_addr(routine));
-    else
-        snprintf(buf, size, "%p", fn_addr(routine));
-}
-
 /* PICO-3: a provider never unregisters; when its driver was unloaded anyway, the call lands in
  * unloaded code, which is bug check 0xCE. False when the machine stopped. */
 static bool provider_present(pssim_machine *m, void (*routine)(void), const char *field,
@@ -185,8 +169,8 @@ static bool provider_present(pssim_machine *m, void (*routine)(void), const char
     if (!s->provider->unloaded)
         return true;
     char who[128];
-    describe(routine, who, sizeof(who));
-    ULONG_PTR addr = (ULONG_PTR)fn_addr(routine);
+    pssim__platform_describe_routine(routine, who, sizeof(who));
+    ULONG_PTR addr = (ULONG_PTR)pssim__fn_addr(routine);
     pssim__bugcheck(m, 0xCE, addr, 0, addr, 0,
                     "driver '%s' was unloaded while registered as the pico provider; the %s "
                     "called its %s routine %s in the unloaded driver's code (PICO-3). A pico "
@@ -534,10 +518,10 @@ NTSTATUS pssim_pico_syscall(ULONG_PTR number, const ULONG_PTR args[6], ULONG_PTR
     PSSIM_WITH_DRIVER(m, s->provider, { s->routines.dispatch_system_call(&call); });
 
     /* PICO-8: the checks of the return to user mode. */
-    ULONG_PTR addr = (ULONG_PTR)fn_addr(routine);
+    ULONG_PTR addr = (ULONG_PTR)pssim__fn_addr(routine);
     char who[128];
     if (t->irql != PASSIVE_LEVEL) {
-        describe(routine, who, sizeof(who));
+        pssim__platform_describe_routine(routine, who, sizeof(who));
         pssim__bugcheck(m, 0x4A, addr, t->irql, 0, 0,
                         "system call %lu returns to user mode at IRQL %u: the pico provider's "
                         "dispatch_system_call %s (driver '%s') left the IRQL raised (PICO-8). "
@@ -546,7 +530,7 @@ NTSTATUS pssim_pico_syscall(ULONG_PTR number, const ULONG_PTR args[6], ULONG_PTR
         return PSSIM_STATUS_BUGCHECK;
     }
     if (t->kernel_apc_disable != kernel_apc || t->special_apc_disable != special_apc) {
-        describe(routine, who, sizeof(who));
+        pssim__platform_describe_routine(routine, who, sizeof(who));
         /* CombinedApcDisable as Windows keeps it: each count negative while disabled. */
         ULONG_PTR combined = ((ULONG_PTR)(USHORT)(-t->special_apc_disable) << 16) |
                              (ULONG_PTR)(USHORT)(-t->kernel_apc_disable);

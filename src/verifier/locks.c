@@ -186,8 +186,7 @@ static void fill_site(pssim_machine *m, lock_site *s, const char *api, const voi
 static void describe_site(const lock_site *s, char *buf, size_t size)
 {
     char where[96];
-    if (!pssim__platform_symbol_name(s->site, where, sizeof(where)))
-        snprintf(where, sizeof(where), "%p", s->site);
+    pssim__platform_describe_address(s->site, where, sizeof(where));
     snprintf(buf, size, "%s at %s", s->api, where);
 }
 
@@ -213,14 +212,12 @@ static size_t describe_edge(const struct pssim_lock_graph *g, const lock_edge *e
                                 (unsigned long)(uintptr_t)e->taken.tid, a, sa, b, e->taken.api);
     for (uint8_t i = 0; i < e->depth; i++) {
         char f[96];
-        if (!pssim__platform_symbol_name(e->stack[i], f, sizeof(f)))
-            snprintf(f, sizeof(f), "%p", e->stack[i]);
+        pssim__platform_describe_address(e->stack[i], f, sizeof(f));
         at = pssim__verifier_append(buf, size, at, "%s%s", i ? " < " : " ", f);
     }
     if (e->depth == 0) {
         char f[96];
-        if (!pssim__platform_symbol_name(e->taken.site, f, sizeof(f)))
-            snprintf(f, sizeof(f), "%p", e->taken.site);
+        pssim__platform_describe_address(e->taken.site, f, sizeof(f));
         at = pssim__verifier_append(buf, size, at, " %s", f);
     }
     return pssim__verifier_append(buf, size, at, ");");

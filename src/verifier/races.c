@@ -114,18 +114,12 @@ static void intersect(race_cell *c, const uint32_t *held, uint32_t n)
     c->lock_count = k;
 }
 
-static void describe_pc(const void *pc, char *buf, size_t size)
-{
-    if (!pssim__platform_symbol_name(pc, buf, size))
-        snprintf(buf, size, "%p", pc);
-}
-
 static void describe_access(const race_access *a, char *buf, size_t size)
 {
     char at[96], routine[96];
-    describe_pc(a->pc, at, sizeof(at));
+    pssim__platform_describe_address(a->pc, at, sizeof(at));
     if (a->routine)
-        describe_pc(a->routine, routine, sizeof(routine));
+        pssim__platform_describe_address(a->routine, routine, sizeof(routine));
     snprintf(buf, size, "%s by thread %lu at %s%s%s%s%s", a->write ? "written" : "read",
              (unsigned long)(uintptr_t)a->tid, at, a->routine ? " in routine " : "",
              a->routine ? routine : "", a->drv ? " of driver " : "", a->drv ? a->drv->name : "");
@@ -135,8 +129,7 @@ static void report_race(pssim_machine *m, uintptr_t unit, const race_access *bef
                         const race_access *now)
 {
     char what[96], first[300], second[300];
-    if (!pssim__platform_symbol_name((const void *)unit, what, sizeof(what)))
-        snprintf(what, sizeof(what), "%p", (void *)unit);
+    pssim__platform_describe_address((const void *)unit, what, sizeof(what));
     describe_access(before, first, sizeof(first));
     describe_access(now, second, sizeof(second));
     pssim__verifier_report(m, PSSIM_VRULE_DATA_RACE, now->drv, now->routine, NULL,
@@ -235,17 +228,56 @@ NTSTATUS pssim_verifier_race_ignore(pssim_machine *m, const void *addr, size_t s
     return STATUS_SUCCESS;
 }
 
-/* Freed memory starts afresh: its next user is a new variable. */
+typedef struct freed_range {
+    uintptr_t lo, hi;
+    const void **keys; /* NULL: only count */
+    size_t count;
+} freed_range;
+
+static void collect_in_range(const void *key, void *value, void *ctx)
+{
+    (void)value;
+    freed_range *r = ctx;
+    if ((uintptr_t)key >= r->lo && (uintptr_t)key < r->hi) {
+        if (r->keys)
+            r->keys[r->count] = key;
+        r->count++;
+    }
+}
+
+static void forget_unit(struct pssim_race_state *s, const void *unit)
+{
+    void *v;
+    if (pssim__ptr_map_get(s->cells, unit, &v)) {
+        pssim__ptr_map_remove(s->cells, unit);
+        pssim__free(v);
+    }
+}
+
+/* Freed memory starts afresh: its next user is a new variable. Units are keyed by address, so
+ * a small block is looked up byte by byte, and a block larger than the whole map is found by
+ * walking the map instead. */
 void pssim__verifier_races_memory_freed(pssim_machine *m, const void *p, size_t size)
 {
     struct pssim_race_state *s = m->verifier.races;
-    if (!s || pssim__ptr_map_size(s->cells) == 0)
+    size_t cells = s ? pssim__ptr_map_size(s->cells) : 0;
+    if (cells == 0)
         return;
-    for (uintptr_t u = (uintptr_t)p; u < (uintptr_t)p + size; u++) {
-        void *v;
-        if (pssim__ptr_map_get(s->cells, (const void *)u, &v)) {
-            pssim__ptr_map_remove(s->cells, (const void *)u);
-            pssim__free(v);
-        }
+    freed_range r = {(uintptr_t)p, (uintptr_t)p + size, NULL, 0};
+    if (size <= cells) {
+        for (uintptr_t u = r.lo; u < r.hi; u++)
+            forget_unit(s, (const void *)u);
+        return;
     }
+    pssim__ptr_map_each(s->cells, collect_in_range, &r);
+    if (r.count == 0)
+        return;
+    r.keys = pssim__alloc(r.count * sizeof(*r.keys));
+    if (!r.keys)
+        return;
+    r.count = 0;
+    pssim__ptr_map_each(s->cells, collect_in_range, &r);
+    for (size_t i = 0; i < r.count; i++)
+        forget_unit(s, r.keys[i]);
+    pssim__free(r.keys);
 }

@@ -94,22 +94,16 @@ static void set_mark(pssim_machine *m)
     m->kstack.mark = m->bugchecked ? 0 : mark_of(m->kstack.cur);
 }
 
-static void name_of(const void *addr, char *buf, size_t size)
-{
-    if (!pssim__platform_symbol_name(addr, buf, size))
-        snprintf(buf, size, "%p", addr);
-}
-
 /* Where a thread was when its stack ran out: the innermost routine frame, else the thread's
  * start routine. */
 static void describe(const pssim_verifier_call *top, const void *start, char *who, size_t size)
 {
     char sym[128];
     if (top) {
-        name_of(top->routine, sym, sizeof(sym));
+        pssim__platform_describe_address(top->routine, sym, sizeof(sym));
         snprintf(who, size, "%s %s", top->what ? top->what : "routine", sym);
     } else if (start) {
-        name_of(start, sym, sizeof(sym));
+        pssim__platform_describe_address(start, sym, sizeof(sym));
         snprintf(who, size, "thread start routine %s", sym);
     } else {
         snprintf(who, size, "a callout");

@@ -241,8 +241,8 @@ void pssim__verifier_report(pssim_machine *m, pssim_verifier_rule rule, const ps
     r.action = (uint32_t)action;
     if (drv && drv->object)
         snprintf(r.driver, sizeof(r.driver), "%s", drv->name);
-    if (routine && !pssim__platform_symbol_name(routine, r.routine, sizeof(r.routine)))
-        snprintf(r.routine, sizeof(r.routine), "%p", routine);
+    if (routine)
+        pssim__platform_describe_address(routine, r.routine, sizeof(r.routine));
     if (call)
         snprintf(r.call, sizeof(r.call), "%s", call);
     PETHREAD t = m->current_thread;
